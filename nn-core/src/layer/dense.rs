@@ -1,0 +1,111 @@
+use core::fmt;
+
+use super::{Layer, LayerInfo};
+use crate::activation::Activation;
+use crate::{kernel, Identity, Mode, Rng};
+
+/// A fully connected layer `a = f(W x + b)` with `W` of `OUT × IN`.
+///
+/// Parameters in PyTorch `nn.Linear` order: `weights[o][i]` (row `o` holds the
+/// weights into unit `o`), then `bias[o]`, then any parameter of the
+/// activation (the slope of [`PReLU`](crate::PReLU)).
+///
+/// Backpropagation, for a batch: `δ = ∂C/∂a ⊙ f'(z)`, `∂C/∂W = δᵀ x`,
+/// `∂C/∂b = Σ δ`, `∂C/∂x = δ W`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Dense<const IN: usize, const OUT: usize, A = Identity> {
+    /// `weights[o][i]`: from input `i` to unit `o`.
+    pub weights: [[f32; IN]; OUT],
+    /// `bias[o]` of unit `o`.
+    pub bias: [f32; OUT],
+    /// The activation (zero-sized unless it has learned parameters).
+    pub activation: A,
+}
+
+// SAFETY: repr(C) of f32 arrays and an `Activation` (f32 fields only), all
+// with alignment 4 and sizes that are multiples of 4: no padding.
+unsafe impl<const IN: usize, const OUT: usize, A: Activation> bytemuck::Zeroable for Dense<IN, OUT, A> {}
+unsafe impl<const IN: usize, const OUT: usize, A: Activation> bytemuck::Pod for Dense<IN, OUT, A> {}
+
+impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
+    fn weights_flat(&self) -> &[f32] {
+        self.weights.as_flattened()
+    }
+
+    /// Writes `Dense<IN, OUT, Act>`.
+    pub fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, "Dense<{IN}, {OUT}, ")?;
+        A::describe(f)?;
+        f.write_str(">")
+    }
+}
+
+impl<const IN: usize, const OUT: usize, A: Activation> fmt::Debug for Dense<IN, OUT, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Self::describe(f)
+    }
+}
+
+// SAFETY: see the Pod impl.
+unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN, OUT, A> {
+    const IN: usize = IN;
+    const OUT: usize = OUT;
+    /// The pre-activations `z`.
+    const CACHE: usize = OUT;
+    type Input = [f32; IN];
+    type Output = [f32; OUT];
+
+    fn visit(f: &mut dyn FnMut(LayerInfo)) {
+        f(LayerInfo {
+            describe: Self::describe,
+            inputs: IN,
+            outputs: OUT,
+            params: core::mem::size_of::<Self>() / 4,
+        })
+    }
+
+    fn init(&mut self, rng: &mut Rng) {
+        A::DEFAULT_INIT.fill(self.weights.as_flattened_mut(), IN, OUT, rng);
+        self.bias.fill(0.0);
+        self.activation.init();
+    }
+
+    fn forward_one(&self, x: &[f32], y: &mut [f32]) {
+        let mut z = [0.0f32; OUT];
+        kernel::dense_forward(x, self.weights_flat(), &self.bias, &mut z, IN, OUT);
+        self.activation.forward(&z, y, OUT);
+    }
+
+    fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, _mode: &mut Mode<'_>) {
+        let z = &mut cache[..batch * OUT];
+        kernel::dense_forward(x, self.weights_flat(), &self.bias, z, IN, OUT);
+        self.activation.forward(z, y, OUT);
+    }
+
+    fn logits<'a>(&self, _x: &'a [f32], cache: &'a [f32], batch: usize) -> Option<&'a [f32]> {
+        A::IS_SOFTMAX.then(|| &cache[..batch * OUT])
+    }
+
+    fn backward(
+        &self,
+        x: &[f32],
+        y: &[f32],
+        cache: &mut [f32],
+        dy: &mut [f32],
+        dx: Option<&mut [f32]>,
+        grad: &mut Self,
+        batch: usize,
+        dy_is_logit_grad: bool,
+    ) {
+        let z = &cache[..batch * OUT];
+        let dz = &mut dy[..batch * OUT];
+        if !dy_is_logit_grad {
+            self.activation.backward(z, y, dz, OUT, &mut grad.activation);
+        }
+        kernel::dense_backward_params(x, dz, grad.weights.as_flattened_mut(), &mut grad.bias, IN, OUT);
+        if let Some(dx) = dx {
+            kernel::dense_backward_input(dz, self.weights_flat(), &mut dx[..batch * IN], IN, OUT);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Layers: the building blocks `network!` chains together.
+//!
+//! A layer maps rows of `IN` values to rows of `OUT` values. Batches are
+//! row-major slices (`batch × IN`), so the same compiled code serves every
+//! batch size; the widths are constants of the layer type.
+
+use core::fmt;
+
+mod activation;
+mod chain;
+mod dense;
+mod dropout;
+
+pub use activation::ActivationLayer;
+pub use chain::Chain;
+pub use dense::Dense;
+pub use dropout::Dropout;
+
+use crate::{Mode, Rng};
+
+/// Facts about one layer, for summaries and file formats.
+#[derive(Clone, Copy)]
+pub struct LayerInfo {
+    /// Writes the layer as it is written in `network!`, e.g. `Dense<784, 128, ReLU>`.
+    pub describe: fn(&mut dyn fmt::Write) -> fmt::Result,
+    /// Input width.
+    pub inputs: usize,
+    /// Output width.
+    pub outputs: usize,
+    /// Number of trainable parameters.
+    pub params: usize,
+}
+
+impl fmt::Display for LayerInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.describe)(f)
+    }
+}
+
+impl fmt::Debug for LayerInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self} ({} -> {}, {} params)", self.inputs, self.outputs, self.params)
+    }
+}
+
+/// A layer of a network, or a chain of layers.
+///
+/// The trait works on row-major batches. `forward` writes the output and
+/// whatever the layer needs for the backward pass into a `cache` of
+/// `batch × CACHE` values; `backward` reads them back.
+///
+/// # Safety
+/// `Self` must be `#[repr(C)]` and consist only of `f32` values (arrays of
+/// `f32`, or other layers), all of them trainable parameters, with no padding:
+/// [`Network::params`](crate::Network::params) views it as `&[f32]`.
+pub unsafe trait Layer: bytemuck::Pod {
+    /// Input width.
+    const IN: usize;
+    /// Output width.
+    const OUT: usize;
+    /// `f32` values per sample kept from `forward` for `backward`.
+    const CACHE: usize;
+    /// Number of layers (a [`Chain`] counts its parts).
+    const DEPTH: usize = 1;
+    /// One input row, `[f32; IN]`.
+    type Input: bytemuck::Pod + AsRef<[f32]> + AsMut<[f32]> + fmt::Debug;
+    /// One output row, `[f32; OUT]`.
+    type Output: bytemuck::Pod + AsRef<[f32]> + AsMut<[f32]> + fmt::Debug;
+
+    /// Calls `f` with the facts of every layer, in order.
+    fn visit(f: &mut dyn FnMut(LayerInfo));
+
+    /// Sets the parameters to their initial values (the default scheme of the layer).
+    fn init(&mut self, rng: &mut Rng);
+
+    /// Inference on one sample: `x` has `IN` values, `y` gets `OUT`. No cache.
+    fn forward_one(&self, x: &[f32], y: &mut [f32]);
+
+    /// Forward pass of a batch: `x` is `batch × IN`, `y` gets `batch × OUT`,
+    /// `cache` (`batch × CACHE`) gets what `backward` needs.
+    fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, mode: &mut Mode<'_>);
+
+    /// When the output of this layer is a softmax, the pre-softmax logits of
+    /// the last forward pass (`batch × OUT`), found in `x` or `cache`.
+    fn logits<'a>(&self, x: &'a [f32], cache: &'a [f32], batch: usize) -> Option<&'a [f32]> {
+        let _ = (x, cache, batch);
+        None
+    }
+
+    /// Backward pass of a batch. `dy` holds `∂C/∂y` (overwritten as scratch),
+    /// or `∂C/∂logits` when `dy_is_logit_grad` (only passed to a layer whose
+    /// [`logits`](Layer::logits) are `Some`). Adds the parameter gradients to
+    /// `grad` and, when `dx` is given, writes `∂C/∂x` into it.
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        x: &[f32],
+        y: &[f32],
+        cache: &mut [f32],
+        dy: &mut [f32],
+        dx: Option<&mut [f32]>,
+        grad: &mut Self,
+        batch: usize,
+        dy_is_logit_grad: bool,
+    );
+}

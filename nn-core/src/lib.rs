@@ -1,0 +1,50 @@
+//! Core of the [`nn`](https://docs.rs/nn) crate: const-generic layers, slice-based
+//! kernels, losses, optimizers and the batched backpropagation that the
+//! `network!` macro wires together.
+//!
+//! `#![no_std]`: without features this crate builds for bare-metal targets
+//! (`thumbv6m-none-eabi`, `thumbv7em-none-eabihf`) and can both run and train a
+//! network on caller-provided buffers. The `alloc` feature adds boxed networks
+//! and owned optimizer state; `std` (default) adds `std::error::Error` and the
+//! conveniences built on files and threads.
+#![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod activation;
+mod error;
+pub mod init;
+pub mod kernel;
+pub mod layer;
+pub mod loss;
+mod network;
+pub mod optim;
+mod rng;
+
+pub use activation::{
+    Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU,
+};
+pub use error::{Error, Result};
+#[cfg(feature = "alloc")]
+pub use network::Grads;
+pub use network::{Mode, Network};
+pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
+pub use loss::{CrossEntropy, Loss, Mse, SumSquaredError};
+pub use optim::{Optimizer, Sgd};
+pub use rng::{rng, Rng};
+
+/// Converts an `f32` to the `u32` bits used as a const generic argument
+/// (stable Rust has no float const generics): `Dropout<N, { f32_bits(0.5) }>`.
+pub const fn f32_bits(x: f32) -> u32 {
+    x.to_bits()
+}
+
+/// The inverse of [`f32_bits`].
+pub const fn f32_from_bits(bits: u32) -> f32 {
+    f32::from_bits(bits)
+}

@@ -1,0 +1,58 @@
+use super::Loss;
+
+/// Cross-entropy `C = −Σ_k y_k ln a_k`, summed over the classes, with
+/// one-hot or probability rows `y`.
+///
+/// On a [`Softmax`](crate::Softmax) output it is computed from the logits `z`
+/// as `C = Σ_k y_k (logsumexp(z) − z_k)`, which equals torch
+/// `CrossEntropyLoss()` on `z` (finite even for logits of ±1000), and its
+/// gradient is the fused `∂C/∂z = a·Σy − y` (`a − y` for one-hot targets).
+/// On other outputs `a` is clamped to the smallest positive `f32` before the
+/// logarithm, so the loss stays finite.
+///
+/// ```
+/// use nn_core::{CrossEntropy, Loss};
+/// // torch: F.cross_entropy(tensor([[2., 1., 0.]]), tensor([0])) = 0.407606
+/// let z = [2.0, 1.0, 0.0];
+/// let mut p = [0.0; 3];
+/// let mut g = [0.0; 3];
+/// nn_core::Softmax.forward(&z, &mut p, 3);
+/// let c = CrossEntropy.softmax_loss_and_grad(&z, &p, &[1.0, 0.0, 0.0], &mut g);
+/// assert!((c - 0.407606).abs() < 1e-6);
+/// # use nn_core::Activation;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CrossEntropy;
+
+impl Loss for CrossEntropy {
+    fn loss(&self, pred: &[f32], target: &[f32]) -> f32 {
+        -pred
+            .iter()
+            .zip(target)
+            .filter(|(_, &y)| y != 0.0)
+            .map(|(&a, &y)| y * libm::logf(a.max(f32::MIN_POSITIVE)))
+            .sum::<f32>()
+    }
+    fn grad(&self, pred: &[f32], target: &[f32], grad: &mut [f32]) {
+        for ((g, &a), &y) in grad.iter_mut().zip(pred).zip(target) {
+            *g = if y == 0.0 { 0.0 } else { -y / a.max(f32::MIN_POSITIVE) };
+        }
+    }
+    fn softmax_loss_and_grad(&self, logits: &[f32], probs: &[f32], target: &[f32], grad: &mut [f32]) -> f32 {
+        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum_exp: f32 = logits.iter().map(|&z| libm::expf(z - max)).sum();
+        let lse = max + libm::logf(sum_exp);
+        let mut loss = 0.0;
+        let mut y_sum = 0.0;
+        for (&z, &y) in logits.iter().zip(target) {
+            if y != 0.0 {
+                loss += y * (lse - z);
+            }
+            y_sum += y;
+        }
+        for ((g, &p), &y) in grad.iter_mut().zip(probs).zip(target) {
+            *g = p * y_sum - y;
+        }
+        loss
+    }
+}

@@ -1,0 +1,260 @@
+//! The user-facing [`Network`] trait, implemented for every [`Layer`].
+
+#[cfg(feature = "alloc")]
+use alloc::{boxed::Box, vec};
+
+use crate::error::check_len;
+use crate::{Error, Layer, Loss, Optimizer, Result, Rng};
+
+/// Whether a forward pass is for training (dropout active) or evaluation.
+#[derive(Debug)]
+pub enum Mode<'a> {
+    /// Inference: dropout is the identity.
+    Eval,
+    /// Training: dropout draws its masks from the generator.
+    Train(&'a mut Rng),
+}
+
+/// A network: a layer, or a chain of layers built by `network!`.
+///
+/// Every method takes fixed-size rows (`[f32; INPUT]`, `[f32; OUTPUT]`), so a
+/// sample of the wrong width is a compile error; batches are slices, and a
+/// batch whose slices disagree in length is an [`Error`].
+///
+/// The `*_in` methods work on caller-provided buffers and never allocate
+/// (bare-metal training); the others (feature `alloc`) allocate what they need.
+pub trait Network: Layer {
+    /// Input width.
+    const INPUT: usize = Self::IN;
+    /// Output width.
+    const OUTPUT: usize = Self::OUT;
+    /// Number of trainable parameters, the length of [`params`](Network::params).
+    const PARAMS: usize = core::mem::size_of::<Self>() / 4;
+    /// `f32` values of workspace per sample of a training batch: the output,
+    /// its gradient, and the caches of all layers.
+    const WORKSPACE_PER_SAMPLE: usize = 2 * Self::OUT + Self::CACHE;
+
+    /// A network initialized with each layer's default scheme, built on the
+    /// stack (for small networks and bare metal; large networks want
+    /// [`boxed`](Network::boxed)). A zeroed one is `bytemuck::Zeroable::zeroed()`.
+    fn new(rng: &mut Rng) -> Self {
+        let mut net: Self = bytemuck::Zeroable::zeroed();
+        net.init(rng);
+        net
+    }
+
+    /// A network on the heap with every parameter zero, built in place (never
+    /// on the stack, so networks of hundreds of MB work in any thread).
+    #[cfg(feature = "alloc")]
+    fn zeroed_boxed() -> Box<Self> {
+        bytemuck::zeroed_box()
+    }
+
+    /// A network on the heap initialized with each layer's default scheme.
+    #[cfg(feature = "alloc")]
+    fn boxed(rng: &mut Rng) -> Box<Self> {
+        let mut net = Self::zeroed_boxed();
+        net.init(rng);
+        net
+    }
+
+    /// The output for one input (dropout off). Cannot fail: the widths are types.
+    fn predict(&self, x: &Self::Input) -> Self::Output {
+        let mut y: Self::Output = bytemuck::Zeroable::zeroed();
+        self.forward_one(x.as_ref(), y.as_mut());
+        y
+    }
+
+    /// The outputs for a batch of inputs; `outputs` must be as long as `xs`.
+    fn predict_batch(&self, xs: &[Self::Input], outputs: &mut [Self::Output]) -> Result<()> {
+        check_len("outputs", xs.len(), outputs.len())?;
+        for (x, y) in xs.iter().zip(outputs.iter_mut()) {
+            self.forward_one(x.as_ref(), y.as_mut());
+        }
+        Ok(())
+    }
+
+    /// All trainable parameters, flat, in PyTorch `state_dict` order: layer by
+    /// layer, `weight` (`[out][in]`, row-major) then `bias`.
+    fn params(&self) -> &[f32] {
+        if Self::PARAMS == 0 {
+            return &[];
+        }
+        bytemuck::cast_slice(core::slice::from_ref(self))
+    }
+
+    /// The parameters, mutable (same order as [`params`](Network::params)).
+    fn params_mut(&mut self) -> &mut [f32] {
+        if Self::PARAMS == 0 {
+            return &mut [];
+        }
+        bytemuck::cast_slice_mut(core::slice::from_mut(self))
+    }
+
+    /// Copies `params` into the network, or fails (changing nothing) if it
+    /// does not hold exactly [`PARAMS`](Network::PARAMS) values.
+    fn set_params(&mut self, params: &[f32]) -> Result<()> {
+        check_len("params", Self::PARAMS, params.len())?;
+        self.params_mut().copy_from_slice(params);
+        Ok(())
+    }
+
+    /// Mean loss of a batch and its gradient, on caller-provided buffers:
+    /// adds `∂C/∂θ` (mean over the batch) to `grad` and returns the mean loss.
+    ///
+    /// `workspace` needs `WORKSPACE_PER_SAMPLE × xs.len()` values. In
+    /// [`Mode::Train`] dropout is active. Fails, before touching `grad`, on an
+    /// empty batch, on `xs`/`ys` of different lengths, on a small workspace,
+    /// and on a loss that is not finite.
+    fn loss_and_grad_in<L: Loss>(
+        &self,
+        xs: &[Self::Input],
+        ys: &[Self::Output],
+        loss: &L,
+        grad: &mut Self,
+        workspace: &mut [f32],
+        mut mode: Mode<'_>,
+    ) -> Result<f32> {
+        let batch = xs.len();
+        if batch == 0 {
+            return Err(Error::EmptyBatch);
+        }
+        check_len("targets (ys)", batch, ys.len())?;
+        let needed = Self::WORKSPACE_PER_SAMPLE * batch;
+        if workspace.len() < needed {
+            return Err(Error::WorkspaceTooSmall { needed, found: workspace.len() });
+        }
+        let (n_in, n_out) = (Self::IN, Self::OUT);
+        let x: &[f32] = bytemuck::cast_slice(xs);
+        let t: &[f32] = bytemuck::cast_slice(ys);
+        let (y, rest) = workspace.split_at_mut(batch * n_out);
+        let (dy, cache) = rest.split_at_mut(batch * n_out);
+        let cache = &mut cache[..batch * Self::CACHE];
+        self.forward(&x[..batch * n_in], y, cache, batch, &mut mode);
+
+        let mut total = 0.0f32;
+        let fused = match self.logits(x, cache, batch) {
+            Some(z) => {
+                for (((z, p), t), g) in
+                    z.chunks_exact(n_out).zip(y.chunks_exact(n_out)).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out))
+                {
+                    total += loss.softmax_loss_and_grad(z, p, t, g);
+                }
+                true
+            }
+            None => {
+                for ((p, t), g) in y.chunks_exact(n_out).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out)) {
+                    total += loss.loss(p, t);
+                    loss.grad(p, t, g);
+                }
+                false
+            }
+        };
+        let mean = total / batch as f32;
+        if !mean.is_finite() {
+            return Err(Error::NonFiniteLoss { loss: mean });
+        }
+        let scale = 1.0 / batch as f32;
+        for g in dy.iter_mut() {
+            *g *= scale;
+        }
+        self.backward(x, y, cache, dy, None, grad, batch, fused);
+        Ok(mean)
+    }
+
+    /// One training step on caller-provided buffers, without allocating:
+    /// forward (dropout active), backward, then one update by `opt` with its
+    /// state in `opt_state` (`opt.state_len(PARAMS)` values, zero at first).
+    /// `grad` is scratch (overwritten). Returns the mean loss of the batch
+    /// before the update; on any error the parameters are unchanged.
+    #[allow(clippy::too_many_arguments)]
+    fn train_step_in<L: Loss, O: Optimizer>(
+        &mut self,
+        xs: &[Self::Input],
+        ys: &[Self::Output],
+        loss: &L,
+        opt: &mut O,
+        opt_state: &mut [f32],
+        grad: &mut Self,
+        workspace: &mut [f32],
+        rng: &mut Rng,
+    ) -> Result<f32> {
+        check_len("optimizer state", opt.state_len(Self::PARAMS), opt_state.len())?;
+        grad.params_mut().fill(0.0);
+        let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;
+        opt.update(self.params_mut(), grad.params(), opt_state);
+        Ok(l)
+    }
+
+    /// Mean loss of a batch and its gradient (dropout off, so the result is
+    /// deterministic). The gradient has the network's own type; its
+    /// [`as_slice`](Grads::as_slice) is in [`params`](Network::params) order.
+    #[cfg(feature = "alloc")]
+    fn loss_and_grad<L: Loss>(&self, xs: &[Self::Input], ys: &[Self::Output], loss: &L) -> Result<(f32, Grads<Self>)> {
+        let mut grad = Self::zeroed_boxed();
+        let mut workspace = vec![0.0; Self::WORKSPACE_PER_SAMPLE * xs.len()];
+        let l = self.loss_and_grad_in(xs, ys, loss, &mut grad, &mut workspace, Mode::Eval)?;
+        Ok((l, Grads(grad)))
+    }
+
+    /// One training step: forward with dropout active, backward, one update
+    /// by `opt` (which keeps its own state). Returns the mean loss of the
+    /// batch before the update, like `loss.item()` in a PyTorch loop; on any
+    /// error the parameters are unchanged.
+    #[cfg(feature = "alloc")]
+    fn train_step<L: Loss, O: Optimizer>(
+        &mut self,
+        xs: &[Self::Input],
+        ys: &[Self::Output],
+        loss: &L,
+        opt: &mut O,
+        rng: &mut Rng,
+    ) -> Result<f32> {
+        let mut grad = Self::zeroed_boxed();
+        let mut workspace = vec![0.0; Self::WORKSPACE_PER_SAMPLE * xs.len()];
+        let l = self.loss_and_grad_in(xs, ys, loss, &mut grad, &mut workspace, Mode::Train(rng))?;
+        opt.step(self.params_mut(), grad.params());
+        Ok(l)
+    }
+}
+
+impl<L: Layer> Network for L {}
+
+/// Gradients of a network: a value of the network's own type (so
+/// `grad.layer0.weights[o][i]` is `∂C/∂w`), on the heap.
+#[cfg(feature = "alloc")]
+pub struct Grads<N>(pub Box<N>);
+
+#[cfg(feature = "alloc")]
+impl<N: Network> Grads<N> {
+    /// The gradient, flat, in [`Network::params`] order.
+    pub fn as_slice(&self) -> &[f32] {
+        self.0.params()
+    }
+    /// The gradient, flat and mutable (for clipping).
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        self.0.params_mut()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N> core::ops::Deref for Grads<N> {
+    type Target = N;
+    fn deref(&self) -> &N {
+        &self.0
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N> core::ops::DerefMut for Grads<N> {
+    fn deref_mut(&mut self) -> &mut N {
+        &mut self.0
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<N: Network> core::fmt::Debug for Grads<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("Grads").field(&self.as_slice()).finish()
+    }
+}

@@ -1,0 +1,45 @@
+//! Optimizers: update rules `θ ← θ − η·(…)` over the flat parameter slice,
+//! with torch.optim's argument names and semantics.
+//!
+//! An optimizer's per-parameter state (momentum buffers, moment estimates)
+//! is a flat `f32` slice of [`Optimizer::state_len`] values. With the `alloc`
+//! feature the optimizer owns it ([`Optimizer::step`]); without, the caller
+//! passes a buffer to [`Optimizer::update`] (bare-metal training).
+
+mod sgd;
+
+pub use sgd::Sgd;
+
+/// An update rule for a flat slice of parameters.
+pub trait Optimizer {
+    /// Number of state values the optimizer needs for `params` parameters.
+    fn state_len(&self, params: usize) -> usize;
+
+    /// One update of `params` with gradient `grads`, using and updating
+    /// `state` (`state_len(params.len())` values, all zero before the first step).
+    fn update(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32]);
+
+    /// The current learning rate η.
+    fn learning_rate(&self) -> f32;
+
+    /// Sets the learning rate (for schedules).
+    fn set_learning_rate(&mut self, lr: f32);
+
+    /// The state the optimizer owns, for [`step`](Optimizer::step).
+    #[cfg(feature = "alloc")]
+    fn owned_state(&mut self) -> &mut alloc::vec::Vec<f32>;
+
+    /// One update using the optimizer's own state (created, zeroed, on the
+    /// first call or when the number of parameters changes).
+    #[cfg(feature = "alloc")]
+    fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        let n = self.state_len(params.len());
+        let mut state = core::mem::take(self.owned_state());
+        if state.len() != n {
+            state.clear();
+            state.resize(n, 0.0);
+        }
+        self.update(params, grads, &mut state);
+        *self.owned_state() = state;
+    }
+}
