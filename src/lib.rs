@@ -55,8 +55,8 @@ pub use nn_macros::network;
 /// Everything a program that trains or runs a network needs.
 pub mod prelude {
     pub use nn_core::{
-        ActivationLayer, Chain, CrossEntropy, Dense, Dropout, Identity, LeakyReLU, Loss, Mode, Mse, Network,
-        Optimizer, PReLU, ReLU, Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
+        ActivationLayer, Chain, CrossEntropy, Dense, Dropout, Identity, LeakyReLU, Loss, Mode, Mse, Network, Optimizer,
+        PReLU, ReLU, Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
     pub use nn_core::{Layer, Rng};
 }
@@ -99,7 +99,17 @@ pub mod __private {
         fn forward(&self, _: &[f32], _: &mut [f32], _: &mut [f32], _: usize, _: &mut Mode<'_>) {
             unreachable!("network! reported an error")
         }
-        fn backward(&self, _: &[f32], _: &[f32], _: &mut [f32], _: &mut [f32], _: Option<&mut [f32]>, _: &mut Self, _: usize, _: bool) {
+        fn backward(
+            &self,
+            _: &[f32],
+            _: &[f32],
+            _: &mut [f32],
+            _: &mut [f32],
+            _: Option<&mut [f32]>,
+            _: &mut Self,
+            _: usize,
+            _: bool,
+        ) {
             unreachable!("network! reported an error")
         }
     }

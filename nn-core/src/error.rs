@@ -39,10 +39,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::EmptyBatch => f.write_str("the batch is empty: pass at least one sample"),
-            Error::LengthMismatch { what, expected, found } => write!(
-                f,
-                "{what} has {found} elements, but {expected} were expected"
-            ),
+            Error::LengthMismatch { what, expected, found } => {
+                write!(f, "{what} has {found} elements, but {expected} were expected")
+            }
             Error::NonFiniteLoss { loss } => write!(
                 f,
                 "the loss is {loss}: training diverged (try a smaller learning rate); the parameters were not updated"

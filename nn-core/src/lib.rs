@@ -26,15 +26,13 @@ mod network;
 pub mod optim;
 mod rng;
 
-pub use activation::{
-    Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU,
-};
+pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
+pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
+pub use loss::{CrossEntropy, Loss, Mse, SumSquaredError};
 #[cfg(feature = "alloc")]
 pub use network::Grads;
 pub use network::{Mode, Network};
-pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
-pub use loss::{CrossEntropy, Loss, Mse, SumSquaredError};
 pub use optim::{Optimizer, Sgd};
 pub use rng::{rng, Rng};
 

@@ -135,8 +135,11 @@ pub trait Network: Layer {
         let mut total = 0.0f32;
         let fused = match self.logits(x, cache, batch) {
             Some(z) => {
-                for (((z, p), t), g) in
-                    z.chunks_exact(n_out).zip(y.chunks_exact(n_out)).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out))
+                for (((z, p), t), g) in z
+                    .chunks_exact(n_out)
+                    .zip(y.chunks_exact(n_out))
+                    .zip(t.chunks_exact(n_out))
+                    .zip(dy.chunks_exact_mut(n_out))
                 {
                     total += loss.softmax_loss_and_grad(z, p, t, g);
                 }

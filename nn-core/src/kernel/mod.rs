@@ -56,14 +56,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
 
 /// Parameter gradients of a dense layer, accumulated:
 /// `dw[o][i] += Σ_s dz[s][o] x[s][i]` and `db[o] += Σ_s dz[s][o]`.
-pub fn dense_backward_params(
-    x: &[f32],
-    dz: &[f32],
-    dw: &mut [f32],
-    db: &mut [f32],
-    n_in: usize,
-    n_out: usize,
-) {
+pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
     if n_in == 0 {
         for dz in dz.chunks_exact(n_out) {
             axpy(1.0, dz, db);
