@@ -114,6 +114,16 @@ pub mod __private {
         }
     }
 
+    /// `<X as Is<T>>::Type` is `T`: lets a type-form expansion carry
+    /// compile-time checks (in `X`) and still be the network type `T`.
+    pub trait Is<T: ?Sized> {
+        /// Always `T`.
+        type Type: ?Sized;
+    }
+    impl<X: ?Sized, T: ?Sized> Is<T> for X {
+        type Type = T;
+    }
+
     impl<const IN: usize, const OUT: usize> fmt::Debug for Stub<IN, OUT> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("Stub")

@@ -1,0 +1,356 @@
+//! The model: a plain description of the layers, their widths and spans.
+//!
+//! Lowering from the syntax tree reports what cannot be understood at all
+//! (unknown layers and activations, wrong numbers of generic arguments, sizes
+//! that are not integers); such pieces become `Invalid` so that [`check`](crate::check)
+//! still validates everything else.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::Ident;
+
+use crate::parse::{Arg, LayerAst, PathArg};
+
+/// A network as the later stages see it.
+pub struct Network {
+    pub layers: Vec<Layer>,
+    /// Where to report network-wide errors (an empty network).
+    pub span: Span,
+}
+
+/// One layer.
+pub struct Layer {
+    /// 1-based position, as messages count.
+    pub position: usize,
+    pub name: Option<Ident>,
+    pub kind: Kind,
+    /// Normalized source text: `Dense<784, 128, ReLU>`.
+    pub text: String,
+    /// The layer's tokens, for spans covering the whole layer.
+    pub tokens: TokenStream,
+}
+
+/// What a layer is.
+pub enum Kind {
+    Dense { input: Size, output: Size, activation: Option<Activation> },
+    Dropout { p: Option<Float> },
+    Activation(Activation),
+    /// Unknown or malformed; already reported.
+    Invalid,
+}
+
+/// A layer width.
+#[derive(Clone)]
+pub enum Size {
+    /// An integer literal.
+    Literal { value: u64, span: Span },
+    /// A `const` item (or block), checked by the compiler after expansion.
+    Const { tokens: TokenStream, text: String },
+    /// Malformed; already reported.
+    Invalid,
+}
+
+/// A float generic argument (`Dropout<0.5>`, `LeakyReLU<0.1>`).
+#[derive(Clone)]
+pub struct Float {
+    pub value: f64,
+    /// The literal's tokens (with a leading `-`), for error spans.
+    pub tokens: TokenStream,
+}
+
+/// An activation with its parameter.
+#[derive(Clone)]
+pub struct Activation {
+    pub kind: ActivationKind,
+    /// α of `LeakyReLU<α>` / `ELU<α>`, when written.
+    pub param: Option<Float>,
+}
+
+/// The activation vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivationKind {
+    Identity,
+    Step,
+    Sigmoid,
+    Tanh,
+    ReLU,
+    LeakyReLU,
+    PReLU,
+    ELU,
+    Softplus,
+    Softmax,
+}
+
+impl ActivationKind {
+    pub const ALL: [ActivationKind; 10] = [
+        ActivationKind::Identity,
+        ActivationKind::Step,
+        ActivationKind::Sigmoid,
+        ActivationKind::Tanh,
+        ActivationKind::ReLU,
+        ActivationKind::LeakyReLU,
+        ActivationKind::PReLU,
+        ActivationKind::ELU,
+        ActivationKind::Softplus,
+        ActivationKind::Softmax,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ActivationKind::Identity => "Identity",
+            ActivationKind::Step => "Step",
+            ActivationKind::Sigmoid => "Sigmoid",
+            ActivationKind::Tanh => "Tanh",
+            ActivationKind::ReLU => "ReLU",
+            ActivationKind::LeakyReLU => "LeakyReLU",
+            ActivationKind::PReLU => "PReLU",
+            ActivationKind::ELU => "ELU",
+            ActivationKind::Softplus => "Softplus",
+            ActivationKind::Softmax => "Softmax",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether it takes an optional float parameter (`LeakyReLU<0.1>`).
+    pub fn takes_param(self) -> bool {
+        matches!(self, ActivationKind::LeakyReLU | ActivationKind::ELU)
+    }
+}
+
+const LAYERS: [&str; 2] = ["Dense", "Dropout"];
+
+/// Collects errors while lowering.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(e) => e.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+    pub fn spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+    pub fn into_result(self) -> syn::Result<()> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Network {
+    /// Lowers parsed layers, reporting what cannot be understood into `errors`.
+    pub fn lower(layers: &[LayerAst], span: Span, errors: &mut Errors) -> Network {
+        let layers =
+            layers.iter().enumerate().map(|(i, ast)| Layer::lower(i + 1, ast, errors)).collect::<Vec<_>>();
+        Network { layers, span }
+    }
+}
+
+impl Layer {
+    fn lower(position: usize, ast: &LayerAst, errors: &mut Errors) -> Layer {
+        let ty = &ast.ty;
+        let text = ty.text();
+        let kind = match single_ident(&ty.path).as_deref() {
+            Some("Dense") => lower_dense(ty, &text, errors),
+            Some("Dropout") => lower_dropout(ty, &text, errors),
+            Some(name) => match ActivationKind::from_name(name) {
+                Some(kind) => match lower_activation(kind, ty, errors) {
+                    Some(act) => Kind::Activation(act),
+                    None => Kind::Invalid,
+                },
+                None => {
+                    errors.spanned(&ty.path, unknown("layer", name, LAYERS.iter().copied().chain(activation_names())));
+                    Kind::Invalid
+                }
+            },
+            None => {
+                errors.spanned(&ty.path, "expected a layer name such as `Dense`, `Dropout` or `ReLU`, not a path");
+                Kind::Invalid
+            }
+        };
+        Layer { position, name: ast.name.clone(), kind, text, tokens: ty.to_token_stream() }
+    }
+
+    /// `layer 3 `Dense<100, 10, Softmax>``, for messages.
+    pub fn label(&self) -> String {
+        format!("layer {} `{}`", self.position, self.text)
+    }
+}
+
+fn activation_names() -> impl Iterator<Item = &'static str> + Clone {
+    ActivationKind::ALL.into_iter().map(ActivationKind::name)
+}
+
+fn single_ident(path: &syn::Path) -> Option<String> {
+    (path.leading_colon.is_none() && path.segments.len() == 1).then(|| path.segments[0].ident.to_string())
+}
+
+/// `unknown activation `Relu`; did you mean `ReLU`?` (or the list of choices).
+fn unknown<'a>(what: &str, name: &str, choices: impl Iterator<Item = &'a str> + Clone) -> String {
+    let close = choices.clone().find(|c| c.eq_ignore_ascii_case(name) || edit_distance(c, name) <= 2);
+    match close {
+        Some(c) => format!("unknown {what} `{name}`; did you mean `{c}`?"),
+        None => {
+            let list: Vec<String> = choices.map(|c| format!("`{c}`")).collect();
+            format!("unknown {what} `{name}`; expected one of {}", list.join(", "))
+        }
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn args(ty: &PathArg) -> Vec<&Arg> {
+    ty.args.as_ref().map(|a| a.list.iter().collect()).unwrap_or_default()
+}
+
+fn lower_dense(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
+    let args = args(ty);
+    if !(2..=3).contains(&args.len()) {
+        let found = args.len();
+        errors.spanned(
+            ty,
+            format!(
+                "`Dense` takes 2 or 3 generic arguments, `Dense<INPUTS, OUTPUTS, Activation>`, but `{text}` has {found}"
+            ),
+        );
+        return Kind::Invalid;
+    }
+    let input = lower_size(args[0], errors);
+    let output = lower_size(args[1], errors);
+    let activation = match args.get(2) {
+        None => Some(Activation { kind: ActivationKind::Identity, param: None }),
+        Some(Arg::Path(p)) => match single_ident(&p.path) {
+            Some(name) => match ActivationKind::from_name(&name) {
+                Some(kind) => lower_activation(kind, p, errors),
+                None => {
+                    errors.spanned(&p.path, unknown("activation", &name, activation_names()));
+                    None
+                }
+            },
+            None => {
+                errors.spanned(p, format!("expected an activation such as `ReLU`, found `{}`", p.text()));
+                None
+            }
+        },
+        Some(other) => {
+            errors.spanned(other, format!("expected an activation such as `ReLU` or `Softmax`, found `{}`", other.text()));
+            None
+        }
+    };
+    Kind::Dense { input, output, activation }
+}
+
+fn lower_dropout(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
+    let args = args(ty);
+    if args.len() != 1 {
+        errors.spanned(
+            ty,
+            format!(
+                "`Dropout` takes 1 generic argument, the probability of dropping a value (`Dropout<0.5>`), but `{text}` has {}",
+                args.len()
+            ),
+        );
+        return Kind::Invalid;
+    }
+    Kind::Dropout { p: lower_float(args[0], "the dropout probability", errors) }
+}
+
+fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> Option<Activation> {
+    let args = args(ty);
+    match (kind.takes_param(), args.len()) {
+        (_, 0) => Some(Activation { kind, param: None }),
+        (true, 1) => {
+            let param = lower_float(args[0], &format!("the α of `{}`", kind.name()), errors)?;
+            Some(Activation { kind, param: Some(param) })
+        }
+        (true, n) => {
+            errors.spanned(
+                ty,
+                format!("`{0}` takes at most 1 generic argument, its α (`{0}<0.1>`), but `{1}` has {n}", kind.name(), ty.text()),
+            );
+            None
+        }
+        (false, _) => {
+            errors.spanned(
+                ty,
+                format!(
+                    "`{0}` takes no generic arguments: write `{0}` (the width of a standalone activation is that of the layer before it)",
+                    kind.name()
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn lower_size(arg: &Arg, errors: &mut Errors) -> Size {
+    match arg {
+        Arg::Lit(syn::Lit::Int(int)) => match int.base10_parse::<u64>() {
+            Ok(value) => Size::Literal { value, span: int.span() },
+            Err(_) if int.base10_digits().starts_with('-') => {
+                errors.spanned(int, format!("layer size must be a positive integer, found `{int}`"));
+                Size::Invalid
+            }
+            Err(_) => {
+                errors.spanned(int, format!("layer size `{int}` is not a valid integer"));
+                Size::Invalid
+            }
+        },
+        Arg::Path(p) if p.args.is_none() => Size::Const { tokens: p.to_token_stream(), text: p.text() },
+        Arg::Block(b) => Size::Const { tokens: b.to_token_stream(), text: arg.text() },
+        Arg::Neg(..) => {
+            errors.spanned(arg, format!("layer size must be a positive integer, found `{}`", arg.text()));
+            Size::Invalid
+        }
+        _ => {
+            errors.spanned(
+                arg,
+                format!("layer size must be a positive integer or the name of a `const`, found `{}`", arg.text()),
+            );
+            Size::Invalid
+        }
+    }
+}
+
+fn lower_float(arg: &Arg, what: &str, errors: &mut Errors) -> Option<Float> {
+    let (negative, lit) = match arg {
+        Arg::Lit(lit) => (false, lit),
+        Arg::Neg(_, lit) => (true, lit),
+        _ => {
+            errors.spanned(arg, format!("{what} must be a number literal such as `0.5`, found `{}`", arg.text()));
+            return None;
+        }
+    };
+    let value = match lit {
+        syn::Lit::Float(f) => f.base10_parse::<f64>().ok(),
+        syn::Lit::Int(i) => i.base10_parse::<f64>().ok(),
+        _ => None,
+    };
+    match value {
+        Some(v) if v.is_finite() => Some(Float { value: if negative { -v } else { v }, tokens: arg.to_token_stream() }),
+        _ => {
+            errors.spanned(arg, format!("{what} must be a number literal such as `0.5`, found `{}`", arg.text()));
+            None
+        }
+    }
+}
