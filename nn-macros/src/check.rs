@@ -46,6 +46,7 @@ impl Network {
             }
         }
         for layer in &self.layers {
+            errors.at(layer.position);
             let Some(name) = &layer.name else { continue };
             let key = name.to_string();
             if let Some(first) = seen.get(&key) {
@@ -65,6 +66,7 @@ impl Network {
         // The width leaving the previous layer, and the layer that set it.
         let mut current: Option<(Width, &Layer)> = None;
         for layer in &self.layers {
+            errors.at(layer.position);
             match &layer.kind {
                 Kind::Dense { input, output, .. } => {
                     check_nonzero(layer, input, "inputs", errors);
@@ -182,6 +184,7 @@ mod tests {
     #[test]
     fn every_mismatch_is_reported() {
         let m = messages("Dense<4, 8>, Dense<9, 3>, ReLU, Dense<2, 1>");
+        assert_eq!(messages("Dense<2, 2, Relu>, Dense<3, 1>, Dropout<2.0>, Softmax<2>").len(), 4);
         assert_eq!(m.len(), 2, "{m:?}");
         assert!(m[0].contains("layer 2 `Dense<9, 3>` takes 9 inputs, but layer 1 `Dense<4, 8>` gives 8"));
         assert!(m[1].contains("layer 4 `Dense<2, 1>` takes 2 inputs, but layer 2 `Dense<9, 3>` gives 3"));

@@ -122,23 +122,32 @@ impl ActivationKind {
 
 const LAYERS: [&str; 2] = ["Dense", "Dropout"];
 
-/// Collects errors while lowering.
+/// Collects errors; they are reported in the order of the layers they concern.
 #[derive(Default)]
-pub struct Errors(Option<syn::Error>);
+pub struct Errors {
+    list: Vec<(usize, syn::Error)>,
+    layer: usize,
+}
 
 impl Errors {
+    /// Errors pushed from now on concern the layer at `position` (1-based; 0: the network).
+    pub fn at(&mut self, position: usize) {
+        self.layer = position;
+    }
     pub fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(e) => e.combine(error),
-            None => self.0 = Some(error),
-        }
+        self.list.push((self.layer, error));
     }
     pub fn spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
         self.push(syn::Error::new_spanned(tokens, message));
     }
-    pub fn into_result(self) -> syn::Result<()> {
-        match self.0 {
-            Some(e) => Err(e),
+    pub fn into_result(mut self) -> syn::Result<()> {
+        self.list.sort_by_key(|(layer, _)| *layer);
+        let mut errors = self.list.into_iter().map(|(_, e)| e);
+        match errors.next() {
+            Some(mut first) => {
+                first.extend(errors);
+                Err(first)
+            }
             None => Ok(()),
         }
     }
@@ -155,6 +164,7 @@ impl Network {
 
 impl Layer {
     fn lower(position: usize, ast: &LayerAst, errors: &mut Errors) -> Layer {
+        errors.at(position);
         let ty = &ast.ty;
         let text = ty.text();
         let kind = match single_ident(&ty.path).as_deref() {

@@ -35,7 +35,9 @@ impl<A: Layer, B: Layer> fmt::Debug for Chain<A, B> {
 }
 
 impl<A: Layer, B: Layer> Chain<A, B> {
-    /// Compile-time check (evaluated when the chain is used) that the widths meet.
+    /// Compile-time check that the widths meet, evaluated when the chain's code
+    /// is generated (`network!` reports mismatches earlier, with both layers named;
+    /// this guards chains written by hand).
     const WIDTHS_MATCH: () = assert!(
         A::OUT == B::IN,
         "layer widths do not match: a layer's input width differs from the previous layer's output width"
@@ -52,11 +54,7 @@ impl<A: Layer, B: Layer> Chain<A, B> {
 
 // SAFETY: see the Pod impl.
 unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
-    const IN: usize = {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::WIDTHS_MATCH;
-        A::IN
-    };
+    const IN: usize = A::IN;
     const OUT: usize = B::OUT;
     const CACHE: usize = 2 * A::OUT + A::CACHE + B::CACHE;
     const DEPTH: usize = A::DEPTH + B::DEPTH;
@@ -74,12 +72,14 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     }
 
     fn forward_one(&self, x: &[f32], y: &mut [f32]) {
+        let () = Self::WIDTHS_MATCH;
         let mut mid: A::Output = bytemuck::Zeroable::zeroed();
         self.first.forward_one(x, mid.as_mut());
         self.rest.forward_one(mid.as_ref(), y);
     }
 
     fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, mode: &mut Mode<'_>) {
+        let () = Self::WIDTHS_MATCH;
         let (mid, _, ca, cb) = Self::split_cache(cache, batch);
         self.first.forward(x, mid, ca, batch, mode);
         self.rest.forward(mid, y, cb, batch, mode);
@@ -102,6 +102,7 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
         batch: usize,
         dy_is_logit_grad: bool,
     ) {
+        let () = Self::WIDTHS_MATCH;
         let (mid, dmid, ca, cb) = Self::split_cache(cache, batch);
         self.rest.backward(mid, y, cb, dy, Some(dmid), &mut grad.rest, batch, dy_is_logit_grad);
         self.first.backward(x, mid, ca, dmid, dx, &mut grad.first, batch, false);
