@@ -34,11 +34,18 @@ pub trait Network: Layer {
     /// its gradient, and the caches of all layers.
     const WORKSPACE_PER_SAMPLE: usize = 2 * Self::OUT + Self::CACHE;
 
+    /// A network with every parameter zero, built on the stack (also the
+    /// gradient buffer of [`train_step_in`](Network::train_step_in)). Large
+    /// networks want [`zeroed_boxed`](Network::zeroed_boxed).
+    fn zeros() -> Self {
+        bytemuck::Zeroable::zeroed()
+    }
+
     /// A network initialized with each layer's default scheme, built on the
     /// stack (for small networks and bare metal; large networks want
-    /// [`boxed`](Network::boxed)). A zeroed one is `bytemuck::Zeroable::zeroed()`.
+    /// [`boxed`](Network::boxed)).
     fn new(rng: &mut Rng) -> Self {
-        let mut net: Self = bytemuck::Zeroable::zeroed();
+        let mut net = Self::zeros();
         net.init(rng);
         net
     }

@@ -1,0 +1,49 @@
+//! Built by CI for `thumbv6m-none-eabi` and `thumbv7em-none-eabihf`: a
+//! network declared with `network!`, run and trained on fixed buffers, with
+//! neither `std` nor an allocator.
+#![no_std]
+
+use nn::prelude::*;
+
+nn::network! {
+    /// XOR, as on a microcontroller.
+    pub struct Xor { hidden: Dense<2, 4, Tanh>, out: Dense<4, 1, Sigmoid> }
+}
+
+nn::network! {
+    /// Every layer kind, to make sure each one builds for bare metal.
+    pub struct Everything {
+        Dense<3, 8, ReLU>, Dropout<0.25>, LeakyReLU<0.1>, Dense<8, 8, PReLU>, ELU, Softplus,
+        Dense<8, 4, Step>, Identity, Dense<4, 3, Softmax>
+    }
+}
+
+const BATCH: usize = 4;
+
+/// Trains XOR for `epochs` full-batch steps on stack buffers; returns the final loss.
+pub fn train_xor(seed: u64, epochs: usize) -> nn::Result<f32> {
+    let xs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let ys = [[0.0], [1.0], [1.0], [0.0]];
+    let mut rng = nn::rng(seed);
+    let mut net = Xor::new(&mut rng);
+    let mut grad = Xor::zeros();
+    let mut workspace = [0.0f32; Xor::WORKSPACE_PER_SAMPLE * BATCH];
+    let mut opt = Sgd::new(0.5).momentum(0.9);
+    let mut state = [0.0f32; Xor::PARAMS];
+    let mut loss = f32::NAN;
+    for _ in 0..epochs {
+        loss = net.train_step_in(&xs, &ys, &Mse, &mut opt, &mut state, &mut grad, &mut workspace, &mut rng)?;
+    }
+    Ok(loss)
+}
+
+/// Inference and one training step through every layer kind.
+pub fn everything(seed: u64, x: &[f32; 3]) -> nn::Result<[f32; 3]> {
+    let mut rng = nn::rng(seed);
+    let mut net = Everything::new(&mut rng);
+    let mut grad = Everything::zeros();
+    let mut workspace = [0.0f32; Everything::WORKSPACE_PER_SAMPLE];
+    let mut opt = Sgd::new(0.1);
+    net.train_step_in(&[*x], &[[1.0, 0.0, 0.0]], &CrossEntropy, &mut opt, &mut [], &mut grad, &mut workspace, &mut rng)?;
+    Ok(net.predict(x))
+}

@@ -1,0 +1,15 @@
+use nn::prelude::*;
+
+nn::network! {
+    /// The MNIST classifier, with a typo in the second layer.
+    pub struct Mnist {
+        Dense<784, 128, ReLU>,
+        Dense<100, 10, Softmax>,
+    }
+}
+
+fn main() {
+    let net = Mnist::boxed(&mut nn::rng(0));
+    let y: [f32; 10] = net.predict(&[0.0; 784]);
+    println!("{y:?} {}", Mnist::PARAMS);
+}
