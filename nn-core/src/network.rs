@@ -109,7 +109,8 @@ pub trait Network: Layer {
     /// Mean loss of a batch and its gradient, on caller-provided buffers:
     /// adds `∂C/∂θ` (mean over the batch) to `grad` and returns the mean loss.
     ///
-    /// `workspace` needs `WORKSPACE_PER_SAMPLE × xs.len()` values. In
+    /// `workspace` needs `WORKSPACE_PER_SAMPLE × xs.len()` values; afterwards
+    /// its first `xs.len() × OUTPUT` values are the outputs of the batch. In
     /// [`Mode::Train`] dropout is active. Fails, before touching `grad`, on an
     /// empty batch, on `xs`/`ys` of different lengths, on a small workspace,
     /// and on a loss that is not finite.
@@ -120,56 +121,35 @@ pub trait Network: Layer {
         loss: &L,
         grad: &mut Self,
         workspace: &mut [f32],
-        mut mode: Mode<'_>,
+        mode: Mode<'_>,
     ) -> Result<f32> {
+        let (mean, fused) = forward_loss(self, xs, ys, loss, workspace, mode, true)?;
         let batch = xs.len();
-        if batch == 0 {
-            return Err(Error::EmptyBatch);
-        }
-        check_len("targets (ys)", batch, ys.len())?;
-        let needed = Self::WORKSPACE_PER_SAMPLE * batch;
-        if workspace.len() < needed {
-            return Err(Error::WorkspaceTooSmall { needed, found: workspace.len() });
-        }
-        let (n_in, n_out) = (Self::IN, Self::OUT);
-        let x: &[f32] = bytemuck::cast_slice(xs);
-        let t: &[f32] = bytemuck::cast_slice(ys);
-        let (y, rest) = workspace.split_at_mut(batch * n_out);
-        let (dy, cache) = rest.split_at_mut(batch * n_out);
+        let (y, rest) = workspace.split_at_mut(batch * Self::OUT);
+        let (dy, cache) = rest.split_at_mut(batch * Self::OUT);
         let cache = &mut cache[..batch * Self::CACHE];
-        self.forward(&x[..batch * n_in], y, cache, batch, &mut mode);
-
-        let mut total = 0.0f32;
-        let fused = match self.logits(x, cache, batch) {
-            Some(z) => {
-                for (((z, p), t), g) in z
-                    .chunks_exact(n_out)
-                    .zip(y.chunks_exact(n_out))
-                    .zip(t.chunks_exact(n_out))
-                    .zip(dy.chunks_exact_mut(n_out))
-                {
-                    total += loss.softmax_loss_and_grad(z, p, t, g);
-                }
-                true
-            }
-            None => {
-                for ((p, t), g) in y.chunks_exact(n_out).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out)) {
-                    total += loss.loss(p, t);
-                    loss.grad(p, t, g);
-                }
-                false
-            }
-        };
-        let mean = total / batch as f32;
-        if !mean.is_finite() {
-            return Err(Error::NonFiniteLoss { loss: mean });
-        }
         let scale = 1.0 / batch as f32;
         for g in dy.iter_mut() {
             *g *= scale;
         }
-        self.backward(x, y, cache, dy, None, grad, batch, fused);
+        self.backward(bytemuck::cast_slice(xs), y, cache, dy, None, grad, batch, fused);
         Ok(mean)
+    }
+
+    /// Mean loss of a batch, forward only (no gradient), on a caller-provided
+    /// workspace of `WORKSPACE_PER_SAMPLE × xs.len()` values whose first
+    /// `xs.len() × OUTPUT` values are then the outputs. Fails like
+    /// [`loss_and_grad_in`](Network::loss_and_grad_in), but a loss that is not
+    /// finite is returned, not an error.
+    fn loss_in<L: Loss>(
+        &self,
+        xs: &[Self::Input],
+        ys: &[Self::Output],
+        loss: &L,
+        workspace: &mut [f32],
+        mode: Mode<'_>,
+    ) -> Result<f32> {
+        forward_loss(self, xs, ys, loss, workspace, mode, false).map(|(mean, _)| mean)
     }
 
     /// One training step on caller-provided buffers, without allocating:
@@ -229,6 +209,59 @@ pub trait Network: Layer {
 }
 
 impl<L: Layer> Network for L {}
+
+/// Forward pass of a batch and its mean loss; leaves `∂loss/∂output` (or
+/// `∂loss/∂logits`, then `true` is returned with it) per sample, not yet
+/// divided by the batch size, in the workspace after the outputs.
+fn forward_loss<N: Network + ?Sized, L: Loss>(
+    net: &N,
+    xs: &[N::Input],
+    ys: &[N::Output],
+    loss: &L,
+    workspace: &mut [f32],
+    mut mode: Mode<'_>,
+    require_finite: bool,
+) -> Result<(f32, bool)> {
+    let batch = xs.len();
+    if batch == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    check_len("targets (ys)", batch, ys.len())?;
+    let needed = N::WORKSPACE_PER_SAMPLE * batch;
+    if workspace.len() < needed {
+        return Err(Error::WorkspaceTooSmall { needed, found: workspace.len() });
+    }
+    let n_out = N::OUT;
+    let x: &[f32] = bytemuck::cast_slice(xs);
+    let t: &[f32] = bytemuck::cast_slice(ys);
+    let (y, rest) = workspace.split_at_mut(batch * n_out);
+    let (dy, cache) = rest.split_at_mut(batch * n_out);
+    let cache = &mut cache[..batch * N::CACHE];
+    net.forward(x, y, cache, batch, &mut mode);
+
+    let mut total = 0.0f32;
+    let rows = y.chunks_exact(n_out).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out));
+    let fused = match net.logits(x, cache, batch) {
+        Some(z) => {
+            for (z, ((p, t), g)) in z.chunks_exact(n_out).zip(rows) {
+                total += loss.softmax_loss_and_grad(z, p, t, g);
+            }
+            true
+        }
+        None => {
+            for ((p, t), g) in rows {
+                total += loss.loss(p, t);
+                loss.grad(p, t, g);
+            }
+            false
+        }
+    };
+    let mean = total / batch as f32;
+    if require_finite && !mean.is_finite() {
+        return Err(Error::NonFiniteLoss { loss: mean });
+    }
+    Ok((mean, fused))
+}
 
 /// Gradients of a network: a value of the network's own type (so
 /// `grad.layer0.weights[o][i]` is `∂C/∂w`), on the heap.
