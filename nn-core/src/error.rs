@@ -1,5 +1,8 @@
 use core::fmt;
 
+#[cfg(feature = "alloc")]
+use alloc::string::String;
+
 /// Result alias of this crate.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
@@ -26,6 +29,32 @@ pub enum Error {
         /// The loss value that was computed.
         loss: f32,
     },
+    /// Training stopped: the loss of a batch was NaN or infinite. The
+    /// parameters are those from before that batch's update.
+    Diverged {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The batch within the epoch (1-based).
+        batch: usize,
+        /// The loss value that was computed.
+        loss: f32,
+    },
+    /// A file could not be read or written.
+    #[cfg(feature = "alloc")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// Data (a file, a table, an argument) is not what it must be.
+    #[cfg(feature = "alloc")]
+    Data {
+        /// Where: a file name, or what the value is.
+        source: String,
+        /// What is wrong, and what was expected.
+        message: String,
+    },
     /// A caller-provided workspace is smaller than the batch needs.
     WorkspaceTooSmall {
         /// Number of `f32` the batch needs.
@@ -46,6 +75,14 @@ impl fmt::Display for Error {
                 f,
                 "the loss is {loss}: training diverged (try a smaller learning rate); the parameters were not updated"
             ),
+            Error::Diverged { epoch, batch, loss } => write!(
+                f,
+                "training diverged at epoch {epoch}, batch {batch}: the loss is {loss} (try a smaller learning rate); the weights from before that batch are kept"
+            ),
+            #[cfg(feature = "alloc")]
+            Error::Io { path, message } => write!(f, "{path}: {message}"),
+            #[cfg(feature = "alloc")]
+            Error::Data { source, message } => write!(f, "{source}: {message}"),
             Error::WorkspaceTooSmall { needed, found } => write!(
                 f,
                 "the workspace holds {found} f32 but this batch needs {needed} (WORKSPACE_PER_SAMPLE x batch size)"
@@ -62,5 +99,22 @@ pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Re
         Ok(())
     } else {
         Err(Error::LengthMismatch { what, expected, found })
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Error {
+    /// An [`Error::Data`] about `source`.
+    pub fn data(source: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Data { source: source.into(), message: message.into() }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Error {
+    /// An [`Error::Io`] about `path`.
+    pub fn io(path: impl AsRef<std::path::Path>, error: std::io::Error) -> Self {
+        use alloc::string::ToString;
+        Error::Io { path: path.as_ref().display().to_string(), message: error.to_string() }
     }
 }
