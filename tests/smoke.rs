@@ -29,3 +29,19 @@ fn smoke() {
     assert_eq!(TinyConst::PARAMS, 2 * 16 + 16 + 16 + 1);
     assert_eq!(WithConsts::PARAMS, 2 * 16 + 16 + 16 + 1);
 }
+
+#[test]
+fn summary_prints_a_table() {
+    let mut rng = nn::rng(1);
+    let net = Mnist::boxed(&mut rng);
+    let s = net.summary().to_string();
+    println!("{s}");
+    assert!(s.contains("Dense<784, 128, ReLU>"));
+    assert!(s.contains("Dropout<0.5>"));
+    assert!(s.contains("100480"));
+    assert!(s.contains("Total params: 101770"));
+    let x = Xor::boxed(&mut rng);
+    let s = x.summary().to_string();
+    println!("{s}");
+    assert!(s.contains("hidden  Dense<2, 4, Tanh>"));
+}

@@ -32,7 +32,7 @@ pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
 pub use loss::{CrossEntropy, Loss, Mse, SumSquaredError};
 #[cfg(feature = "alloc")]
 pub use network::Grads;
-pub use network::{Mode, Network};
+pub use network::{Mode, Network, Summary};
 pub use optim::{Optimizer, Sgd};
 pub use rng::{rng, Rng};
 

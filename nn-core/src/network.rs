@@ -3,6 +3,8 @@
 #[cfg(feature = "alloc")]
 use alloc::{boxed::Box, vec};
 
+use core::fmt::{self, Write as _};
+
 use crate::error::check_len;
 use crate::{Error, Layer, Loss, Optimizer, Result, Rng};
 
@@ -63,6 +65,12 @@ pub trait Network: Layer {
         let mut net = Self::zeroed_boxed();
         net.init(rng);
         net
+    }
+
+    /// A table of the layers, their output shapes and parameter counts, as
+    /// Keras' `model.summary()`; print it with `{}`.
+    fn summary(&self) -> Summary<Self> {
+        Summary(core::marker::PhantomData)
     }
 
     /// The output for one input (dropout off). Cannot fail: the widths are types.
@@ -209,6 +217,82 @@ pub trait Network: Layer {
 }
 
 impl<L: Layer> Network for L {}
+
+/// The table printed by [`Network::summary`]:
+///
+/// ```text
+/// Layer                         Output shape       Params
+/// ───────────────────────────────────────────────────────
+/// layer0  Dense<784, 128, ReLU>  [128]             100480
+/// ...
+/// ```
+pub struct Summary<N: ?Sized>(core::marker::PhantomData<N>);
+
+impl<N: Network> fmt::Display for Summary<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = N::layer_names();
+        let name_width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+        let mut kind_width = 5;
+        N::visit(&mut |info| {
+            let mut buf = TextBuf::default();
+            let _ = (info.describe)(&mut buf);
+            kind_width = kind_width.max(buf.len);
+        });
+        let head = if name_width > 0 { name_width + 2 } else { 0 };
+        let rule = head + kind_width + 2 + 14 + 12;
+        writeln!(f, "{:head$}{:kind_width$}  {:<14}{:>12}", "", "Layer", "Output shape", "Params")?;
+        writeln!(f, "{:─<rule$}", "")?;
+        let mut index = 0;
+        let mut result = Ok(());
+        N::visit(&mut |info| {
+            let mut buf = TextBuf::default();
+            let _ = (info.describe)(&mut buf);
+            let name = names.get(index).copied().unwrap_or("");
+            let mut shape = TextBuf::default();
+            let _ = write!(shape, "[{}]", info.outputs);
+            result = result.and_then(|()| {
+                if head > 0 {
+                    write!(f, "{name:<head$}")?;
+                }
+                writeln!(f, "{:kind_width$}  {:<14}{:>12}", buf.as_str(), shape.as_str(), info.params)
+            });
+            index += 1;
+        });
+        result?;
+        writeln!(f, "{:─<rule$}", "")?;
+        let bytes = N::PARAMS * 4;
+        write!(f, "Total params: {} ({:.1} KiB), input [{}], output [{}]", N::PARAMS, bytes as f64 / 1024.0, N::IN, N::OUT)
+    }
+}
+
+/// A small stack buffer for text (layer descriptions), truncating past 96 bytes.
+struct TextBuf {
+    bytes: [u8; 96],
+    len: usize,
+}
+
+impl Default for TextBuf {
+    fn default() -> Self {
+        TextBuf { bytes: [0; 96], len: 0 }
+    }
+}
+
+impl TextBuf {
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
+    }
+}
+
+impl fmt::Write for TextBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let n = s.len().min(self.bytes.len() - self.len);
+        // Only whole characters: back off to a char boundary.
+        let n = (0..=n).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
 
 /// Forward pass of a batch and its mean loss; leaves `∂loss/∂output` (or
 /// `∂loss/∂logits`, then `true` is returned with it) per sample, not yet

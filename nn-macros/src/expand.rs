@@ -28,34 +28,91 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
     let ident = &item.ident;
     let vis = &item.vis;
     let attrs = &item.attrs;
-    if let Err(errors) = result {
-        // One mistake, one error: the type still exists, with the widths the
-        // declaration meant, so that its uses do not fail too.
-        let errors = errors.to_compile_error();
-        let (input, output) = stub_widths(&net);
-        let docs = attrs.iter().filter(|a| a.path().is_ident("doc"));
-        return quote! {
-            #errors
-            #(#docs)*
-            #vis type #ident = ::nn::__private::Stub<#input, #output>;
-        };
-    }
-
-    let layers = layer_types(&net);
-    let chain = chain_type(&layers);
     let names = net.field_names();
     let fields = names.iter().map(|n| format_ident!("{}", n));
     let docs = net.layers.iter().map(|l| format!(" Layer {}: `{}`.", l.position, l.text));
     let count = names.len();
-    let checks = const_checks(&net);
     let field_vis = std::iter::repeat(vis);
-    quote! {
-        #(#attrs)*
-        #[repr(C)]
-        #[derive(Clone, Copy)]
-        #vis struct #ident {
-            #( #[doc = #docs] #field_vis #fields: #layers, )*
+    let common = |layers: &[TokenStream]| {
+        quote! {
+            #(#attrs)*
+            #[repr(C)]
+            #[derive(Clone, Copy)]
+            #vis struct #ident {
+                #( #[doc = #docs] #field_vis #fields: #layers, )*
+            }
+
+            impl #ident {
+                /// The field name of each layer, in order: the prefixes of parameter keys.
+                pub const LAYER_NAMES: [&'static str; #count] = [#(#names),*];
+            }
         }
+    };
+
+    if let Err(errors) = result {
+        // One mistake, one error: the struct still exists, with the same
+        // fields, constants and trait impls, and the widths the declaration
+        // meant. A width that is not known is the erroneous constant holding
+        // the errors, which makes the compiler accept any use of it silently.
+        let errors = errors.to_compile_error();
+        let unknown_const = format_ident!("__nn_errors_{}", ident);
+        let unknown = quote!({ #unknown_const });
+        let (input, output) = stub_widths(&net);
+        let input = input.unwrap_or_else(|| unknown.clone());
+        let output = output.unwrap_or_else(|| unknown.clone());
+        let common = common(&layer_types(&net, &unknown));
+        return quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            const #unknown_const: usize = { #errors };
+
+            #common
+
+            const _: () = {
+                unsafe impl ::nn::__private::bytemuck::Zeroable for #ident {}
+                unsafe impl ::nn::__private::bytemuck::Pod for #ident {}
+                unsafe impl ::nn::Layer for #ident {
+                    const IN: usize = #input;
+                    const OUT: usize = #output;
+                    const CACHE: usize = 0;
+                    type Input = [f32; #input];
+                    type Output = [f32; #output];
+                    fn visit(_: &mut dyn FnMut(::nn::layer::LayerInfo)) {
+                        ::core::unreachable!("network! reported an error")
+                    }
+                    fn init(&mut self, _: &mut ::nn::Rng) {
+                        ::core::unreachable!("network! reported an error")
+                    }
+                    fn forward_one(&self, _: &[f32], _: &mut [f32]) {
+                        ::core::unreachable!("network! reported an error")
+                    }
+                    fn forward(&self, _: &[f32], _: &mut [f32], _: &mut [f32], _: usize, _: &mut ::nn::Mode<'_>) {
+                        ::core::unreachable!("network! reported an error")
+                    }
+                    fn backward(
+                        &self,
+                        _: &[f32],
+                        _: &[f32],
+                        _: &mut [f32],
+                        _: &mut [f32],
+                        _: ::core::option::Option<&mut [f32]>,
+                        _: &mut Self,
+                        _: usize,
+                        _: bool,
+                    ) {
+                        ::core::unreachable!("network! reported an error")
+                    }
+                }
+            };
+        };
+    }
+
+    let layers = layer_types(&net, &quote!(0));
+    let chain = chain_type(&layers);
+    let common = common(&layers);
+    let checks = const_checks(&net);
+    quote! {
+        #common
 
         const _: () = {
             type __Chain = #chain;
@@ -92,6 +149,9 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 fn visit(f: &mut dyn FnMut(::nn::layer::LayerInfo)) {
                     <__Chain as ::nn::Layer>::visit(f)
                 }
+                fn layer_names() -> &'static [&'static str] {
+                    &#ident::LAYER_NAMES
+                }
                 fn init(&mut self, rng: &mut ::nn::Rng) {
                     ::nn::Layer::init(__chain_mut(self), rng)
                 }
@@ -120,11 +180,6 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 }
             }
         };
-
-        impl #ident {
-            /// The field name of each layer, in order: the prefixes of parameter keys.
-            pub const LAYER_NAMES: [&'static str; #count] = [#(#names),*];
-        }
 
         #(#checks)*
     }

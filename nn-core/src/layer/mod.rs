@@ -70,6 +70,12 @@ pub unsafe trait Layer: bytemuck::Pod {
     /// Calls `f` with the facts of every layer, in order.
     fn visit(f: &mut dyn FnMut(LayerInfo));
 
+    /// The names of the layers (`network!` item form: the field names), or
+    /// empty when the layers have no names.
+    fn layer_names() -> &'static [&'static str] {
+        &[]
+    }
+
     /// Sets the parameters to their initial values (the default scheme of the layer).
     fn init(&mut self, rng: &mut Rng);
 
