@@ -18,6 +18,8 @@ extern crate std;
 
 pub mod activation;
 mod error;
+#[cfg(feature = "std")]
+pub mod fit;
 pub mod init;
 pub mod kernel;
 pub mod layer;

@@ -67,6 +67,16 @@ pub trait Network: Layer {
         net
     }
 
+    /// Keras-style training: `net.fit(&xs, &ys).optimizer(..).epochs(..).run()`.
+    /// See [`fit`](crate::fit).
+    #[cfg(feature = "std")]
+    fn fit<'a>(&'a mut self, xs: &'a [Self::Input], ys: &'a [Self::Output]) -> crate::fit::Fit<'a, Self>
+    where
+        Self: Sized,
+    {
+        crate::fit::Fit::new(self, xs, ys)
+    }
+
     /// A table of the layers, their output shapes and parameter counts, as
     /// Keras' `model.summary()`; print it with `{}`.
     fn summary(&self) -> Summary<Self> {
@@ -261,7 +271,14 @@ impl<N: Network> fmt::Display for Summary<N> {
         result?;
         writeln!(f, "{:─<rule$}", "")?;
         let bytes = N::PARAMS * 4;
-        write!(f, "Total params: {} ({:.1} KiB), input [{}], output [{}]", N::PARAMS, bytes as f64 / 1024.0, N::IN, N::OUT)
+        write!(
+            f,
+            "Total params: {} ({:.1} KiB), input [{}], output [{}]",
+            N::PARAMS,
+            bytes as f64 / 1024.0,
+            N::IN,
+            N::OUT
+        )
     }
 }
 
@@ -297,7 +314,7 @@ impl fmt::Write for TextBuf {
 /// Forward pass of a batch and its mean loss; leaves `∂loss/∂output` (or
 /// `∂loss/∂logits`, then `true` is returned with it) per sample, not yet
 /// divided by the batch size, in the workspace after the outputs.
-fn forward_loss<N: Network + ?Sized, L: Loss>(
+fn forward_loss<N: Network, L: Loss>(
     net: &N,
     xs: &[N::Input],
     ys: &[N::Output],
