@@ -17,6 +17,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod activation;
+#[cfg(feature = "alloc")]
+pub mod data;
 mod error;
 #[cfg(feature = "std")]
 pub mod fit;
