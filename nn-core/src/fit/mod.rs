@@ -25,6 +25,7 @@
 
 mod callback;
 mod history;
+mod plot;
 mod progress;
 
 use std::boxed::Box;
