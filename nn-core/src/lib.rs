@@ -23,6 +23,8 @@ mod error;
 #[cfg(feature = "std")]
 pub mod fit;
 pub mod init;
+#[cfg(feature = "alloc")]
+pub mod io;
 pub mod kernel;
 pub mod layer;
 pub mod loss;

@@ -77,6 +77,36 @@ pub trait Network: Layer {
         crate::fit::Fit::new(self, xs, ys)
     }
 
+    /// The parameters in the library's weight-file format (see [`io`](crate::io)).
+    #[cfg(feature = "alloc")]
+    fn to_bytes(&self) -> alloc::vec::Vec<u8> {
+        crate::io::to_bytes(self)
+    }
+
+    /// A network read from weight-file bytes; a damaged file, a different
+    /// architecture or non-finite weights are errors.
+    #[cfg(feature = "alloc")]
+    fn from_bytes(bytes: &[u8]) -> Result<Box<Self>> {
+        crate::io::from_bytes(bytes)
+    }
+
+    /// Saves the parameters to `path` atomically (temporary file, fsync, rename).
+    #[cfg(feature = "std")]
+    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        crate::io::write_atomic(path.as_ref(), &self.to_bytes())
+    }
+
+    /// Loads a network saved by [`save`](Network::save); errors name the file.
+    #[cfg(feature = "std")]
+    fn load(path: impl AsRef<std::path::Path>) -> Result<Box<Self>> {
+        use alloc::string::ToString;
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let mut net = Self::zeroed_boxed();
+        crate::io::read_into(&mut *net, &bytes, &path.display().to_string(), false)?;
+        Ok(net)
+    }
+
     /// A table of the layers, their output shapes and parameter counts, as
     /// Keras' `model.summary()`; print it with `{}`.
     fn summary(&self) -> Summary<Self> {
