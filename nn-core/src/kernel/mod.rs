@@ -1,90 +1,55 @@
 //! Dense-layer kernels on row-major slices.
 //!
 //! The kernels take slices and sizes, not const generics, so that every new
-//! network shape reuses the same compiled code. This module holds the
-//! portable scalar kernels: they are the specification that faster kernels
-//! are tested against, and what runs on microcontrollers.
+//! network shape reuses the same compiled code. Two implementations:
 //!
-//! Summation order (fixed, so results are reproducible bit for bit): a dot
-//! product of length `n` accumulates into 8 partial sums, lane `i % 8` taking
-//! element `i` in increasing order; the lanes are then added pairwise
-//! `((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7))`, then the tail elements `n − n % 8 ..`
-//! in order.
+//! - [`scalar`]: portable, with a fixed and documented summation order; the
+//!   specification, and the only path without the `std` feature (bare metal).
+//! - [`gemm`] (feature `std`): the `matrixmultiply` crate's register-blocked
+//!   SIMD GEMM with run-time CPU-feature detection, used for batches. It is
+//!   tested against `scalar` on awkward sizes.
+//!
+//! The functions here pick one: batches of at least [`GEMM_MIN_BATCH`] rows go
+//! to the GEMM when it is available; single samples (`predict`) always use the
+//! scalar dot products, which are exact matrix-vector products.
 
-/// `Σ a_i b_i` in the fixed order documented in the [module docs](self).
+#[cfg(feature = "std")]
+pub mod gemm;
+pub mod scalar;
+
+pub use scalar::{axpy, dot};
+
+/// Smallest batch that the GEMM path handles (below it, the scalar kernels win).
+pub const GEMM_MIN_BATCH: usize = 4;
+
 #[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut s = [0.0f32; 8];
-    let chunks = n / 8;
-    for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for l in 0..8 {
-            s[l] += ca[l] * cb[l];
-        }
-    }
-    let mut total = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-    for i in chunks * 8..n {
-        total += a[i] * b[i];
-    }
-    total
+fn use_gemm(batch: usize) -> bool {
+    cfg!(feature = "std") && batch >= GEMM_MIN_BATCH
 }
 
-/// `y += α·x`.
-#[inline]
-pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y += alpha * x;
-    }
-}
-
-/// Forward pass of a dense layer: `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]`
-/// for `batch` rows of `x` (`n_in` wide) and `n_out` rows of `w`.
+/// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]` for every row `s` of `x`.
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
-    if n_in == 0 {
-        for z in z.chunks_exact_mut(n_out) {
-            z.copy_from_slice(b);
-        }
-        return;
+    #[cfg(feature = "std")]
+    if use_gemm(z.len() / n_out.max(1)) {
+        return gemm::dense_forward(x, w, b, z, n_in, n_out);
     }
-    for (x, z) in x.chunks_exact(n_in).zip(z.chunks_exact_mut(n_out)) {
-        for ((z, w), &b) in z.iter_mut().zip(w.chunks_exact(n_in)).zip(b) {
-            *z = b + dot(x, w);
-        }
-    }
+    scalar::dense_forward(x, w, b, z, n_in, n_out)
 }
 
-/// Parameter gradients of a dense layer, accumulated:
-/// `dw[o][i] += Σ_s dz[s][o] x[s][i]` and `db[o] += Σ_s dz[s][o]`.
+/// `dw[o][i] += Σ_s dz[s][o] x[s][i]`, `db[o] += Σ_s dz[s][o]`.
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
-    if n_in == 0 {
-        for dz in dz.chunks_exact(n_out) {
-            axpy(1.0, dz, db);
-        }
-        return;
+    #[cfg(feature = "std")]
+    if use_gemm(dz.len() / n_out.max(1)) {
+        return gemm::dense_backward_params(x, dz, dw, db, n_in, n_out);
     }
-    for (x, dz) in x.chunks_exact(n_in).zip(dz.chunks_exact(n_out)) {
-        for ((dw, db), &g) in dw.chunks_exact_mut(n_in).zip(db.iter_mut()).zip(dz) {
-            *db += g;
-            if g != 0.0 {
-                axpy(g, x, dw);
-            }
-        }
-    }
+    scalar::dense_backward_params(x, dz, dw, db, n_in, n_out)
 }
 
-/// Gradient with respect to the input of a dense layer:
 /// `dx[s][i] = Σ_o dz[s][o] w[o][i]` (overwrites `dx`).
 pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
-    if n_in == 0 {
-        return;
+    #[cfg(feature = "std")]
+    if use_gemm(dz.len() / n_out.max(1)) {
+        return gemm::dense_backward_input(dz, w, dx, n_in, n_out);
     }
-    for (dz, dx) in dz.chunks_exact(n_out).zip(dx.chunks_exact_mut(n_in)) {
-        dx.fill(0.0);
-        for (w, &g) in w.chunks_exact(n_in).zip(dz) {
-            if g != 0.0 {
-                axpy(g, w, dx);
-            }
-        }
-    }
+    scalar::dense_backward_input(dz, w, dx, n_in, n_out)
 }
