@@ -19,7 +19,8 @@ unsafe impl Activation for ReLU {
         f.write_str("ReLU")
     }
     fn forward(&self, z: &[f32], a: &mut [f32], _width: usize) {
-        map(z, a, |z| if z > 0.0 { z } else { 0.0 });
+        // `z <= 0` rather than `z > 0`: NaN stays NaN, as torch.relu(nan)
+        map(z, a, |z| if z <= 0.0 { 0.0 } else { z });
     }
     fn backward(&self, z: &[f32], a: &[f32], d: &mut [f32], _width: usize, _grad: &mut Self) {
         scale_by_derivative(z, a, d, |z, _| if z > 0.0 { 1.0 } else { 0.0 });

@@ -22,7 +22,16 @@ unsafe impl Activation for Step {
         f.write_str("Step")
     }
     fn forward(&self, z: &[f32], a: &mut [f32], _width: usize) {
-        map(z, a, |z| if z >= 0.0 { 1.0 } else { 0.0 });
+        // NaN stays NaN, so that the loss reports it
+        map(z, a, |z| {
+            if z >= 0.0 {
+                1.0
+            } else if z < 0.0 {
+                0.0
+            } else {
+                z
+            }
+        });
     }
     fn backward(&self, _z: &[f32], _a: &[f32], _d: &mut [f32], _width: usize, _grad: &mut Self) {
         // straight-through: ∂C/∂z = ∂C/∂a

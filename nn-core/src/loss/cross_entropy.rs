@@ -24,18 +24,29 @@ use super::Loss;
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CrossEntropy;
 
+/// `max(a, f32::MIN_POSITIVE)`, except that NaN stays NaN (`f32::max` would
+/// return `MIN_POSITIVE` and turn a NaN prediction into a finite loss).
+#[inline]
+fn clamp_positive(a: f32) -> f32 {
+    if a < f32::MIN_POSITIVE {
+        f32::MIN_POSITIVE
+    } else {
+        a
+    }
+}
+
 impl Loss for CrossEntropy {
     fn loss(&self, pred: &[f32], target: &[f32]) -> f32 {
         -pred
             .iter()
             .zip(target)
             .filter(|(_, &y)| y != 0.0)
-            .map(|(&a, &y)| y * libm::logf(a.max(f32::MIN_POSITIVE)))
+            .map(|(&a, &y)| y * libm::logf(clamp_positive(a)))
             .sum::<f32>()
     }
     fn grad(&self, pred: &[f32], target: &[f32], grad: &mut [f32]) {
         for ((g, &a), &y) in grad.iter_mut().zip(pred).zip(target) {
-            *g = if y == 0.0 { 0.0 } else { -y / a.max(f32::MIN_POSITIVE) };
+            *g = if y == 0.0 { 0.0 } else { -y / clamp_positive(a) };
         }
     }
     fn softmax_loss_and_grad(&self, logits: &[f32], probs: &[f32], target: &[f32], grad: &mut [f32]) -> f32 {
