@@ -55,8 +55,9 @@ pub use nn_macros::network;
 /// Everything a program that trains or runs a network needs.
 pub mod prelude {
     pub use nn_core::{
-        ActivationLayer, Chain, CrossEntropy, Dense, Dropout, Identity, LeakyReLU, Loss, Mode, Mse, Network, Optimizer,
-        PReLU, ReLU, Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
+        ActivationLayer, BinaryCrossEntropy, Chain, CrossEntropy, Dense, Dropout, EpsilonInsensitive, Hinge, Huber,
+        Identity, LeakyReLU, LogCosh, Loss, Mae, Mode, Mse, MultiClassHinge, Network, Optimizer, PReLU, Quantile, ReLU,
+        Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
     pub use nn_core::{Layer, Rng};
 }

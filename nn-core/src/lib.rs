@@ -35,7 +35,10 @@ mod rng;
 pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
 pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
-pub use loss::{CrossEntropy, Loss, Mse, SumSquaredError};
+pub use loss::{
+    BinaryCrossEntropy, CrossEntropy, EpsilonInsensitive, Hinge, Huber, LogCosh, Loss, Mae, Mse, MultiClassHinge,
+    Quantile, SumSquaredError,
+};
 #[cfg(feature = "alloc")]
 pub use network::Grads;
 pub use network::{Mode, Network, Summary};
