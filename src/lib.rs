@@ -115,6 +115,11 @@ pub mod __private {
         }
     }
 
+    /// The stub of a network none of whose widths is known: `E` is an
+    /// erroneous constant (the `network!` errors), which the compiler accepts
+    /// silently wherever a width is expected.
+    pub type Unknown<const E: usize> = Stub<E, E>;
+
     /// `<X as Is<T>>::Type` is `T`: lets a type-form expansion carry
     /// compile-time checks (in `X`) and still be the network type `T`.
     pub trait Is<T: ?Sized> {

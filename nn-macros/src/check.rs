@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use syn::ext::IdentExt;
+
 use crate::model::{Errors, Kind, Layer, Network, Size};
 
 /// The width flowing between layers while walking the network.
@@ -27,12 +29,13 @@ impl Network {
         self.check_widths(errors);
     }
 
-    /// The field name of each layer: its own name, or `layer0`, `layer1`, ...
+    /// The field name of each layer: its own name (without `r#`), or
+    /// `layer0`, `layer1`, ...
     pub fn field_names(&self) -> Vec<String> {
         self.layers
             .iter()
             .map(|l| match &l.name {
-                Some(n) => n.to_string(),
+                Some(n) => n.unraw().to_string(),
                 None => format!("layer{}", l.position - 1),
             })
             .collect()
@@ -48,12 +51,15 @@ impl Network {
         for layer in &self.layers {
             errors.at(layer.position);
             let Some(name) = &layer.name else { continue };
-            let key = name.to_string();
+            let key = name.unraw().to_string();
             if let Some(first) = seen.get(&key) {
                 let message = if first.name.is_some() {
                     format!("duplicate layer name `{key}`: {} has this name already", first.label())
                 } else {
-                    format!("layer name `{key}` is the field name of the unnamed {}; choose another name", first.label())
+                    format!(
+                        "layer name `{key}` is the field name of the unnamed {}; choose another name",
+                        first.label()
+                    )
                 };
                 errors.spanned(name, message);
             } else {
@@ -93,9 +99,9 @@ impl Network {
                             errors.spanned(
                                 &p.tokens,
                                 format!(
-                                    "the dropout probability must be in [0, 1), but {} has {}",
+                                    "the dropout probability (the fraction of values dropped in training) must be in [0, 1), but {} has {}",
                                     layer.label(),
-                                    p.value
+                                    p.text
                                 ),
                             );
                         }
@@ -114,6 +120,8 @@ impl Network {
 
 fn width_of(size: &Size) -> Width<'_> {
     match size {
+        // Already reported: comparing the next layer with it would only repeat that.
+        Size::Literal { value: 0, .. } => Width::Unknown,
         Size::Literal { value, .. } => Width::Known(*value),
         Size::Const { text, .. } => Width::Const(text),
         Size::Invalid => Width::Unknown,
@@ -134,7 +142,7 @@ fn first_needs_width(layer: &Layer, is_first: bool, errors: &mut Errors) {
         errors.spanned(
             &layer.tokens,
             format!(
-                "{} cannot come first: its width is that of the layer before it; start the network with a `Dense<INPUTS, OUTPUTS, _>` layer",
+                "{} cannot come first: its width is that of the layer before it; start the network with a `Dense<INPUTS, OUTPUTS>` layer",
                 layer.label()
             ),
         );
@@ -202,6 +210,8 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert!(m[0].contains("has 0 inputs"));
         assert!(m[1].contains("has 0 outputs"));
+        // Not also "layer 2 takes 8 inputs, but layer 1 gives 0".
+        assert_eq!(messages("Dense<4, 0>, ReLU, Dense<8, 2>").len(), 1);
     }
 
     #[test]
@@ -221,6 +231,31 @@ mod tests {
         assert_eq!(messages("Dense<2, 2>, Dense2<2, 2>"), ["unknown layer `Dense2`; did you mean `Dense`?"]);
         let m = messages("Dense<2, 2>, Convolution<3>");
         assert!(m[0].starts_with("unknown layer `Convolution`; expected one of `Dense`, `Dropout`, `Identity`"));
+    }
+
+    #[test]
+    fn messages_say_what_was_found() {
+        assert!(messages("Dense<2, 2>, ReLU<3>")[0].contains("but `ReLU<3>` has 1"));
+        assert!(messages("nn::Dense<2, 2>")[0].contains("found the path `nn::Dense`"));
+        let m = messages("Dense<2, 2>, Dropout<1.0>");
+        assert!(m[0].ends_with("but layer 2 `Dropout<1.0>` has 1.0"), "{m:?}");
+        assert!(
+            messages("Dense<2, 2>, ELU<ALPHA>")[0].contains("found `ALPHA` (stable Rust has no float const generics")
+        );
+    }
+
+    #[test]
+    fn missing_comma_names_the_layer_before() {
+        let err = syn::parse_str::<Input>("Dense<2, 2> Dense<2, 1>").err().expect("a parse error");
+        assert_eq!(err.to_string(), "expected `,` after the layer `Dense<2, 2>`, between two layers");
+    }
+
+    #[test]
+    fn raw_identifiers_are_names_without_r_hash() {
+        let m = messages("pub struct X { Dense<2, 2>, r#layer0: Dense<2, 1> }");
+        assert!(m[0].starts_with("layer name `layer0` is the field name"), "{m:?}");
+        let m = messages("pub struct X { r#type: Dense<2, 2>, r#type: Dense<2, 1> }");
+        assert!(m[0].starts_with("duplicate layer name `type`"), "{m:?}");
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! form) or a `Chain` type (type form), plus compile-time checks for the
 //! sizes given as `const` names.
 
-use proc_macro2::{Literal, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Delimiter, Literal, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Token};
 
 use crate::model::{Activation, ActivationKind, Errors, Kind, Network, Size};
 use crate::parse::{Input, ItemNetwork, TypeNetwork};
@@ -16,20 +18,68 @@ pub fn network(input: Input) -> TokenStream {
     }
 }
 
-fn lower_and_check(layers: &[crate::parse::LayerAst], span: Span) -> (Network, syn::Result<()>) {
-    let mut errors = Errors::default();
+fn lower_and_check(layers: &[crate::parse::LayerAst], span: Span, mut errors: Errors) -> (Network, syn::Result<()>) {
     let net = Network::lower(layers, span, &mut errors);
     net.check(&mut errors);
     (net, errors.into_result())
 }
 
+/// The struct's attributes, without `Clone` and `Copy` in `#[derive(...)]`:
+/// the expansion derives them itself (a second derive would be a conflict
+/// reported on the whole macro call), so they are reported here instead.
+fn struct_attrs(item: &ItemNetwork, errors: &mut Errors) -> Vec<TokenStream> {
+    let mut attrs = Vec::new();
+    for attr in &item.attrs {
+        let derived = if attr.path().is_ident("derive") {
+            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated).ok()
+        } else {
+            None
+        };
+        let Some(derived) = derived else {
+            attrs.push(attr.to_token_stream());
+            continue;
+        };
+        let mut kept = Vec::new();
+        for path in derived {
+            match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+                Some(name @ ("Clone" | "Copy")) => errors.spanned(
+                    &path,
+                    format!(
+                        "`network!` derives `Clone` and `Copy` for `{}` already; remove `{name}` from `#[derive(...)]`",
+                        item.ident
+                    ),
+                ),
+                _ => kept.push(path),
+            }
+        }
+        if !kept.is_empty() {
+            let pound = attr.pound_token;
+            attrs.push(quote!(#pound[derive(#(#kept),*)]));
+        }
+    }
+    attrs
+}
+
 fn item_form(item: &ItemNetwork) -> TokenStream {
-    let (net, result) = lower_and_check(&item.layers, item.brace_span);
+    let mut errors = Errors::default();
+    let attrs = &struct_attrs(item, &mut errors);
+    let (net, result) = lower_and_check(&item.layers, item.brace_span, errors);
     let ident = &item.ident;
     let vis = &item.vis;
-    let attrs = &item.attrs;
     let names = net.field_names();
-    let fields = names.iter().map(|n| format_ident!("{}", n));
+    // The user's identifiers (raw ones stay raw); in a network with a duplicate
+    // name (already reported) the second field gets a name of its own.
+    let mut seen = std::collections::HashSet::new();
+    let fields: Vec<Ident> = net
+        .layers
+        .iter()
+        .zip(&names)
+        .map(|(layer, name)| match &layer.name {
+            _ if !seen.insert(name) => format_ident!("__nn_duplicate_layer{}", layer.position - 1),
+            Some(ident) => ident.clone(),
+            None => format_ident!("{}", name),
+        })
+        .collect();
     let docs = net.layers.iter().map(|l| format!(" Layer {}: `{}`.", l.position, l.text));
     let count = names.len();
     let field_vis = std::iter::repeat(vis);
@@ -38,7 +88,7 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
             #(#attrs)*
             #[repr(C)]
             #[derive(Clone, Copy)]
-            #vis struct #ident {
+            #vis struct #ident<> {
                 #( #[doc = #docs] #field_vis #fields: #layers, )*
             }
 
@@ -186,13 +236,19 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
 }
 
 fn type_form(ty: &TypeNetwork) -> TokenStream {
-    let (net, result) = lower_and_check(&ty.layers, Span::call_site());
+    let (net, result) = lower_and_check(&ty.layers, Span::call_site(), Errors::default());
     if let Err(errors) = result {
+        // As in the item form, a width that is not known is an erroneous
+        // constant (here the errors themselves), accepted silently by every use.
         let errors = errors.to_compile_error();
-        let (input, output) = stub_widths(&net);
-        return quote! { ::nn::__private::Stub<{ #errors #input }, #output> };
+        return match stub_widths(&net) {
+            (Some(input), Some(output)) => quote! { ::nn::__private::Stub<{ #errors #input }, #output> },
+            (None, Some(output)) => quote! { ::nn::__private::Stub<{ #errors }, #output> },
+            (Some(input), None) => quote! { ::nn::__private::Stub<#input, { #errors }> },
+            (None, None) => quote! { ::nn::__private::Unknown<{ #errors }> },
+        };
     }
-    let chain = chain_type(&layer_types(&net));
+    let chain = chain_type(&layer_types(&net, &quote!(0)));
     let checks = const_checks(&net);
     if checks.is_empty() {
         chain
@@ -202,27 +258,32 @@ fn type_form(ty: &TypeNetwork) -> TokenStream {
     }
 }
 
-/// The Rust type of each layer.
-fn layer_types(net: &Network) -> Vec<TokenStream> {
-    let mut width = quote!(0);
+/// The Rust type of each layer. `unknown` stands for widths that are not known
+/// (only in a network with errors, whose types are a stub's fields).
+fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
+    let mut width = unknown.clone();
     let mut types = Vec::new();
     for layer in &net.layers {
         let ty = match &layer.kind {
             Kind::Dense { input, output, activation } => {
-                let (i, o) = (size_tokens(input), size_tokens(output));
-                let act = activation_type(activation.as_ref().expect("checked"));
+                let (i, o) = (size_tokens(input, unknown), size_tokens(output, unknown));
+                let act = activation.as_ref().map_or_else(|| quote!(::nn::Identity), activation_type);
                 width = o.clone();
                 quote!(::nn::Dense<#i, #o, #act>)
             }
             Kind::Dropout { p } => {
-                let bits = Literal::u32_unsuffixed((p.as_ref().expect("checked").value as f32).to_bits());
+                let p = p.as_ref().map_or(0.0, |p| p.value as f32);
+                let bits = Literal::u32_unsuffixed(p.to_bits());
                 quote!(::nn::Dropout<#width, #bits>)
             }
             Kind::Activation(act) => {
                 let act = activation_type(act);
                 quote!(::nn::ActivationLayer<#width, #act>)
             }
-            Kind::Invalid => unreachable!("checked"),
+            Kind::Invalid => {
+                width = unknown.clone();
+                quote!(::nn::__private::Stub<#unknown, #unknown>)
+            }
         };
         types.push(ty);
     }
@@ -235,15 +296,18 @@ fn chain_type(layers: &[TokenStream]) -> TokenStream {
     init.iter().rev().fold(last.clone(), |rest, first| quote!(::nn::Chain<#first, #rest>))
 }
 
-fn size_tokens(size: &Size) -> TokenStream {
+fn size_tokens(size: &Size, unknown: &TokenStream) -> TokenStream {
     match size {
         Size::Literal { value, span } => {
             let mut lit = Literal::usize_unsuffixed(*value as usize);
             lit.set_span(*span);
             quote!(#lit)
         }
+        // A block as written (more braces would be an `unused_braces` warning
+        // on the user's code), a path in braces.
+        Size::Const { tokens, .. } if is_block(tokens) => tokens.clone(),
         Size::Const { tokens, .. } => quote!({ #tokens }),
-        Size::Invalid => quote!(0),
+        Size::Invalid => unknown.clone(),
     }
 }
 
@@ -266,22 +330,31 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
     for layer in &net.layers {
         let Kind::Dense { input, output, .. } = &layer.kind else { continue };
         for (size, what) in [(input, "inputs"), (output, "outputs")] {
-            if let Size::Const { tokens, text } = size {
-                let message = format!("{} has {text} = 0 {what}; every layer needs a width of at least 1", layer.label());
+            let Size::Const { tokens, text } = size else { continue };
+            // `Dense<A, H>, Dense<H, B>` with `H = 0`: one error, on the first `H`.
+            let checked = matches!(&previous, Some((Size::Const { text: t, .. }, _)) if what == "inputs" && t == text);
+            if !checked {
+                let message =
+                    format!("{} has `{text}` = 0 {what}; every layer needs a width of at least 1", layer.label());
+                let message = escape_braces(&message);
                 checks.push(quote_spanned! {span_of(tokens)=>
                     const _: () = ::core::assert!((#tokens) > 0, #message);
                 });
             }
         }
         if let Some((given, source)) = &previous {
-            if matches!(input, Size::Const { .. }) || matches!(given, Size::Const { .. }) {
-                let (i, g) = (size_tokens(input), size_tokens(given));
+            let same = matches!((input, given), (Size::Const { text: a, .. }, Size::Const { text: b, .. }) if a == b);
+            // `H == H` would be a clippy `eq_op` error in the user's crate.
+            if !same && (matches!(input, Size::Const { .. }) || matches!(given, Size::Const { .. })) {
+                let (i, g) = (size_tokens(input, &quote!(0)), size_tokens(given, &quote!(0)));
                 let message = format!(
-                    "{} takes {} inputs, which must equal the {} outputs of {source}",
+                    "{} takes {} inputs, but {source} gives {}, which is not {}",
                     layer.label(),
                     size_text(input),
-                    size_text(given)
+                    size_text(given),
+                    size_text(input)
                 );
+                let message = escape_braces(&message);
                 let span = match input {
                     Size::Const { tokens, .. } => span_of(tokens),
                     Size::Literal { span, .. } => *span,
@@ -300,28 +373,44 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
 fn size_text(size: &Size) -> String {
     match size {
         Size::Literal { value, .. } => value.to_string(),
-        Size::Const { text, .. } => text.clone(),
+        Size::Const { text, .. } => format!("`{text}`"),
         Size::Invalid => "?".into(),
     }
+}
+
+fn is_block(tokens: &TokenStream) -> bool {
+    let mut iter = tokens.clone().into_iter();
+    matches!((iter.next(), iter.next()), (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Brace)
+}
+
+/// `text` as a format string that prints it: `assert!` messages are format strings.
+fn escape_braces(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }
 
 fn span_of(tokens: &TokenStream) -> Span {
     tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
 }
 
-/// Input and output widths of a network with errors, as far as they are known.
-fn stub_widths(net: &Network) -> (TokenStream, TokenStream) {
-    let mut input = None;
-    let mut output = quote!(0);
-    for layer in &net.layers {
-        if let Kind::Dense { input: i, output: o, .. } = &layer.kind {
-            if input.is_none() {
-                input = Some(size_tokens(i));
+/// Input and output widths of a network with errors, when they are known for
+/// sure: the first layer's inputs, the last `Dense` layer's outputs (only
+/// width-preserving layers after it).
+fn stub_widths(net: &Network) -> (Option<TokenStream>, Option<TokenStream>) {
+    let known = |size: &Size| (!matches!(size, Size::Invalid)).then(|| size_tokens(size, &quote!(0)));
+    let input = match net.layers.first().map(|l| &l.kind) {
+        Some(Kind::Dense { input, .. }) => known(input),
+        _ => None,
+    };
+    let mut output = None;
+    for layer in net.layers.iter().rev() {
+        match &layer.kind {
+            Kind::Dense { output: o, .. } => {
+                output = known(o);
+                break;
             }
-            output = size_tokens(o);
-        } else if input.is_none() {
-            input = Some(quote!(0));
+            Kind::Dropout { .. } | Kind::Activation(_) => {}
+            Kind::Invalid => break,
         }
     }
-    (input.unwrap_or_else(|| quote!(0)), output)
+    (input, output)
 }

@@ -32,8 +32,14 @@ pub struct Layer {
 
 /// What a layer is.
 pub enum Kind {
-    Dense { input: Size, output: Size, activation: Option<Activation> },
-    Dropout { p: Option<Float> },
+    Dense {
+        input: Size,
+        output: Size,
+        activation: Option<Activation>,
+    },
+    Dropout {
+        p: Option<Float>,
+    },
     Activation(Activation),
     /// Unknown or malformed; already reported.
     Invalid,
@@ -56,6 +62,8 @@ pub struct Float {
     pub value: f64,
     /// The literal's tokens (with a leading `-`), for error spans.
     pub tokens: TokenStream,
+    /// The source text: `1.0`, `-0.1`.
+    pub text: String,
 }
 
 /// An activation with its parameter.
@@ -66,7 +74,8 @@ pub struct Activation {
     pub param: Option<Float>,
 }
 
-/// The activation vocabulary.
+/// The activation vocabulary (named as users write it).
+#[allow(clippy::upper_case_acronyms)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActivationKind {
     Identity,
@@ -156,8 +165,7 @@ impl Errors {
 impl Network {
     /// Lowers parsed layers, reporting what cannot be understood into `errors`.
     pub fn lower(layers: &[LayerAst], span: Span, errors: &mut Errors) -> Network {
-        let layers =
-            layers.iter().enumerate().map(|(i, ast)| Layer::lower(i + 1, ast, errors)).collect::<Vec<_>>();
+        let layers = layers.iter().enumerate().map(|(i, ast)| Layer::lower(i + 1, ast, errors)).collect::<Vec<_>>();
         Network { layers, span }
     }
 }
@@ -181,7 +189,13 @@ impl Layer {
                 }
             },
             None => {
-                errors.spanned(&ty.path, "expected a layer name such as `Dense`, `Dropout` or `ReLU`, not a path");
+                errors.spanned(
+                    &ty.path,
+                    format!(
+                        "expected a layer name such as `Dense`, `Dropout` or `ReLU`, found the path `{}`; write the name alone",
+                        ty.text().split('<').next().unwrap_or_default()
+                    ),
+                );
                 Kind::Invalid
             }
         };
@@ -240,7 +254,7 @@ fn lower_dense(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
         errors.spanned(
             ty,
             format!(
-                "`Dense` takes 2 or 3 generic arguments, `Dense<INPUTS, OUTPUTS, Activation>`, but `{text}` has {found}"
+                "`Dense` takes 2 or 3 generic arguments, `Dense<INPUTS, OUTPUTS>` or `Dense<INPUTS, OUTPUTS, Activation>`, but `{text}` has {found}"
             ),
         );
         return Kind::Invalid;
@@ -263,7 +277,10 @@ fn lower_dense(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
             }
         },
         Some(other) => {
-            errors.spanned(other, format!("expected an activation such as `ReLU` or `Softmax`, found `{}`", other.text()));
+            errors.spanned(
+                other,
+                format!("expected an activation such as `ReLU` or `Softmax`, found `{}`", other.text()),
+            );
             None
         }
     };
@@ -296,7 +313,11 @@ fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> 
         (true, n) => {
             errors.spanned(
                 ty,
-                format!("`{0}` takes at most 1 generic argument, its α (`{0}<0.1>`), but `{1}` has {n}", kind.name(), ty.text()),
+                format!(
+                    "`{0}` takes at most 1 generic argument, its α (`{0}<0.1>`), but `{1}` has {n}",
+                    kind.name(),
+                    ty.text()
+                ),
             );
             None
         }
@@ -304,8 +325,10 @@ fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> 
             errors.spanned(
                 ty,
                 format!(
-                    "`{0}` takes no generic arguments: write `{0}` (the width of a standalone activation is that of the layer before it)",
-                    kind.name()
+                    "`{0}` takes no generic arguments, but `{1}` has {2}: write `{0}` (a standalone activation keeps the width of the layer before it)",
+                    kind.name(),
+                    ty.text(),
+                    args.len()
                 ),
             );
             None
@@ -346,8 +369,14 @@ fn lower_float(arg: &Arg, what: &str, errors: &mut Errors) -> Option<Float> {
     let (negative, lit) = match arg {
         Arg::Lit(lit) => (false, lit),
         Arg::Neg(_, lit) => (true, lit),
-        _ => {
-            errors.spanned(arg, format!("{what} must be a number literal such as `0.5`, found `{}`", arg.text()));
+        Arg::Path(_) | Arg::Block(_) => {
+            errors.spanned(
+                arg,
+                format!(
+                    "{what} must be a number literal such as `0.5`, found `{}` (stable Rust has no float const generics, so write the number itself)",
+                    arg.text()
+                ),
+            );
             return None;
         }
     };
@@ -357,7 +386,9 @@ fn lower_float(arg: &Arg, what: &str, errors: &mut Errors) -> Option<Float> {
         _ => None,
     };
     match value {
-        Some(v) if v.is_finite() => Some(Float { value: if negative { -v } else { v }, tokens: arg.to_token_stream() }),
+        Some(v) if v.is_finite() => {
+            Some(Float { value: if negative { -v } else { v }, tokens: arg.to_token_stream(), text: arg.text() })
+        }
         _ => {
             errors.spanned(arg, format!("{what} must be a number literal such as `0.5`, found `{}`", arg.text()));
             None

@@ -91,8 +91,19 @@ impl Parse for Input {
 }
 
 fn parse_layers(input: ParseStream) -> syn::Result<Vec<LayerAst>> {
-    let list = Punctuated::<LayerAst, Token![,]>::parse_terminated(input)?;
-    Ok(list.into_iter().collect())
+    let mut layers = Vec::new();
+    while !input.is_empty() {
+        layers.push(input.parse::<LayerAst>()?);
+        if input.is_empty() {
+            break;
+        }
+        if !input.peek(Token![,]) {
+            let after = layers.last().map(|l| l.ty.text()).unwrap_or_default();
+            return Err(input.error(format!("expected `,` after the layer `{after}`, between two layers")));
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(layers)
 }
 
 impl Parse for LayerAst {
@@ -136,14 +147,14 @@ impl Parse for Args {
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(syn::Lit) {
-            Ok(Arg::Lit(input.parse()?))
-        } else if input.peek(Token![-]) {
+        // `-` first: syn would parse `-3` as one literal spanned on the `-` alone.
+        if input.peek(Token![-]) {
             Ok(Arg::Neg(input.parse()?, input.parse()?))
+        } else if input.peek(syn::Lit) {
+            Ok(Arg::Lit(input.parse()?))
         } else if input.peek(syn::token::Brace) {
             Ok(Arg::Block(input.parse()?))
-        } else if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![crate]) || input.peek(Token![self])
-        {
+        } else if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![crate]) || input.peek(Token![self]) {
             Ok(Arg::Path(input.parse()?))
         } else {
             Err(input.error("expected a size (`128`, a `const` name), a probability (`0.5`) or an activation (`ReLU`)"))

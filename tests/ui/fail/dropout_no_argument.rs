@@ -3,7 +3,8 @@ use nn::prelude::*;
 nn::network! {
     pub struct Net {
         Dense<4, 8>,
-        Dropout, Dense<8, 2>,
+        Dropout,
+        Dense<8, 2>,
     }
 }
 

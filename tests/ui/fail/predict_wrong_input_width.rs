@@ -1,0 +1,15 @@
+use nn::prelude::*;
+
+nn::network! {
+    pub struct Mnist {
+        Dense<784, 128, ReLU>,
+        Dropout<0.5>,
+        Dense<128, 10, Softmax>,
+    }
+}
+
+fn main() {
+    let net = Mnist::boxed(&mut nn::rng(0));
+    let y = net.predict(&[0.0; 783]);
+    println!("{y:?}");
+}
