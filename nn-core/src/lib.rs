@@ -33,7 +33,7 @@ pub use loss::{CrossEntropy, Loss, Mse, SumSquaredError};
 #[cfg(feature = "alloc")]
 pub use network::Grads;
 pub use network::{Mode, Network};
-pub use optim::{Optimizer, Sgd};
+pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Sgd, SnapshotBuffer, Verdict};
 pub use rng::{rng, Rng};
 
 /// Converts an `f32` to the `u32` bits used as a const generic argument
