@@ -25,6 +25,7 @@ pub mod loss;
 mod network;
 pub mod optim;
 mod rng;
+pub mod schedule;
 
 pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
@@ -35,6 +36,9 @@ pub use network::Grads;
 pub use network::{Mode, Network};
 pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Sgd, SnapshotBuffer, Verdict};
 pub use rng::{rng, Rng};
+pub use schedule::{
+    CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr, ThresholdMode,
+};
 
 /// Converts an `f32` to the `u32` bits used as a const generic argument
 /// (stable Rust has no float const generics): `Dropout<N, { f32_bits(0.5) }>`.

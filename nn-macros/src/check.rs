@@ -53,7 +53,10 @@ impl Network {
                 let message = if first.name.is_some() {
                     format!("duplicate layer name `{key}`: {} has this name already", first.label())
                 } else {
-                    format!("layer name `{key}` is the field name of the unnamed {}; choose another name", first.label())
+                    format!(
+                        "layer name `{key}` is the field name of the unnamed {}; choose another name",
+                        first.label()
+                    )
                 };
                 errors.spanned(name, message);
             } else {

@@ -212,7 +212,8 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
         let Kind::Dense { input, output, .. } = &layer.kind else { continue };
         for (size, what) in [(input, "inputs"), (output, "outputs")] {
             if let Size::Const { tokens, text } = size {
-                let message = format!("{} has {text} = 0 {what}; every layer needs a width of at least 1", layer.label());
+                let message =
+                    format!("{} has {text} = 0 {what}; every layer needs a width of at least 1", layer.label());
                 checks.push(quote_spanned! {span_of(tokens)=>
                     const _: () = ::core::assert!((#tokens) > 0, #message);
                 });

@@ -32,8 +32,14 @@ pub struct Layer {
 
 /// What a layer is.
 pub enum Kind {
-    Dense { input: Size, output: Size, activation: Option<Activation> },
-    Dropout { p: Option<Float> },
+    Dense {
+        input: Size,
+        output: Size,
+        activation: Option<Activation>,
+    },
+    Dropout {
+        p: Option<Float>,
+    },
     Activation(Activation),
     /// Unknown or malformed; already reported.
     Invalid,
@@ -156,8 +162,7 @@ impl Errors {
 impl Network {
     /// Lowers parsed layers, reporting what cannot be understood into `errors`.
     pub fn lower(layers: &[LayerAst], span: Span, errors: &mut Errors) -> Network {
-        let layers =
-            layers.iter().enumerate().map(|(i, ast)| Layer::lower(i + 1, ast, errors)).collect::<Vec<_>>();
+        let layers = layers.iter().enumerate().map(|(i, ast)| Layer::lower(i + 1, ast, errors)).collect::<Vec<_>>();
         Network { layers, span }
     }
 }
@@ -263,7 +268,10 @@ fn lower_dense(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
             }
         },
         Some(other) => {
-            errors.spanned(other, format!("expected an activation such as `ReLU` or `Softmax`, found `{}`", other.text()));
+            errors.spanned(
+                other,
+                format!("expected an activation such as `ReLU` or `Softmax`, found `{}`", other.text()),
+            );
             None
         }
     };
@@ -296,7 +304,11 @@ fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> 
         (true, n) => {
             errors.spanned(
                 ty,
-                format!("`{0}` takes at most 1 generic argument, its α (`{0}<0.1>`), but `{1}` has {n}", kind.name(), ty.text()),
+                format!(
+                    "`{0}` takes at most 1 generic argument, its α (`{0}<0.1>`), but `{1}` has {n}",
+                    kind.name(),
+                    ty.text()
+                ),
             );
             None
         }

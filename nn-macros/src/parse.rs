@@ -142,8 +142,7 @@ impl Parse for Arg {
             Ok(Arg::Neg(input.parse()?, input.parse()?))
         } else if input.peek(syn::token::Brace) {
             Ok(Arg::Block(input.parse()?))
-        } else if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![crate]) || input.peek(Token![self])
-        {
+        } else if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![crate]) || input.peek(Token![self]) {
             Ok(Arg::Path(input.parse()?))
         } else {
             Err(input.error("expected a size (`128`, a `const` name), a probability (`0.5`) or an activation (`ReLU`)"))

@@ -44,6 +44,15 @@ pub fn everything(seed: u64, x: &[f32; 3]) -> nn::Result<[f32; 3]> {
     let mut grad = Everything::zeros();
     let mut workspace = [0.0f32; Everything::WORKSPACE_PER_SAMPLE];
     let mut opt = Sgd::new(0.1);
-    net.train_step_in(&[*x], &[[1.0, 0.0, 0.0]], &CrossEntropy, &mut opt, &mut [], &mut grad, &mut workspace, &mut rng)?;
+    net.train_step_in(
+        &[*x],
+        &[[1.0, 0.0, 0.0]],
+        &CrossEntropy,
+        &mut opt,
+        &mut [],
+        &mut grad,
+        &mut workspace,
+        &mut rng,
+    )?;
     Ok(net.predict(x))
 }
