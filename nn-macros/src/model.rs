@@ -74,6 +74,7 @@ pub struct Activation {
 
 /// The activation vocabulary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::upper_case_acronyms)] // the names users write in `network!`
 pub enum ActivationKind {
     Identity,
     Step,
