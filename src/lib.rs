@@ -58,7 +58,12 @@ pub mod prelude {
         ActivationLayer, Chain, CrossEntropy, Dense, Dropout, Identity, LeakyReLU, Loss, Mode, Mse, Network, Optimizer,
         PReLU, ReLU, Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
-    pub use nn_core::{Layer, Rng};
+    pub use nn_core::{Adagrad, Adam, AdamW, BoldDriver, NAdam, RmsProp, Verdict};
+    pub use nn_core::{
+        CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr,
+        ThresholdMode,
+    };
+    pub use nn_core::{Init, Layer, Penalty, Rng};
 }
 
 #[doc(hidden)]
