@@ -22,7 +22,6 @@ reference_regularize.rs.
 """
 
 import json
-import math
 import os
 
 import torch
