@@ -69,10 +69,12 @@ fn report<N: Network<Input = [f32; 2], Output = [f32; 1]>>(
     }
 }
 
+/// A named logic gate.
+type Gate = (&'static str, fn(bool, bool) -> bool);
+
 fn main() -> nn::Result<()> {
     let mut rng = nn::rng(7);
-    let gates: [(&str, fn(bool, bool) -> bool); 3] =
-        [("AND", |a, b| a && b), ("OR", |a, b| a || b), ("XOR", |a, b| a != b)];
+    let gates: [Gate; 3] = [("AND", |a, b| a && b), ("OR", |a, b| a || b), ("XOR", |a, b| a != b)];
 
     let mut summary = Vec::new();
     for (gate, f) in gates {

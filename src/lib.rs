@@ -59,7 +59,12 @@ pub mod prelude {
         Identity, LeakyReLU, LogCosh, Loss, Mae, Mode, Mse, MultiClassHinge, Network, Optimizer, PReLU, Quantile, ReLU,
         Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
-    pub use nn_core::{Layer, Rng};
+    pub use nn_core::{Adagrad, Adam, AdamW, BoldDriver, NAdam, RmsProp, Verdict};
+    pub use nn_core::{
+        CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr,
+        ThresholdMode,
+    };
+    pub use nn_core::{Init, Layer, Penalty, Rng};
 }
 
 #[doc(hidden)]

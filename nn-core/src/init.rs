@@ -17,6 +17,20 @@
 //! The default of a [`Dense`](crate::Dense) layer follows its activation
 //! ([`Activation::DEFAULT_INIT`](crate::Activation::DEFAULT_INIT)): He for
 //! ReLU, LeakyReLU, PReLU and ELU; Xavier for the others. Biases start at 0.
+//!
+//! To choose the scheme yourself, call [`Layer::init_with`](crate::Layer::init_with):
+//! on a network it fills every `Dense` weight matrix (biases 0), on one layer
+//! (a field of a `network!` struct) that layer only:
+//!
+//! ```
+//! use nn_core::{init::Init, Chain, Dense, Identity, Layer, Network, ReLU};
+//! type Net = Chain<Dense<3, 8, ReLU>, Dense<8, 1, Identity>>;
+//! let mut rng = nn_core::rng(0);
+//! let mut net = Net::new(&mut rng);         // He for the ReLU layer, Xavier for the other
+//! net.init_with(Init::HeNormal, &mut rng);  // He normal for both
+//! net.rest.init_with(Init::Zeros, &mut rng); // and the output layer starts at zero
+//! assert!(net.rest.weights[0].iter().all(|&w| w == 0.0));
+//! ```
 
 use crate::Rng;
 

@@ -30,10 +30,13 @@ pub mod layer;
 pub mod loss;
 mod network;
 pub mod optim;
+pub mod regularize;
 mod rng;
+pub mod schedule;
 
 pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
+pub use init::Init;
 pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
 pub use loss::{
     BinaryCrossEntropy, CrossEntropy, EpsilonInsensitive, Hinge, Huber, LogCosh, Loss, Mae, Mse, MultiClassHinge,
@@ -42,8 +45,12 @@ pub use loss::{
 #[cfg(feature = "alloc")]
 pub use network::Grads;
 pub use network::{Mode, Network, Summary};
-pub use optim::{Optimizer, Sgd};
+pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Sgd, SnapshotBuffer, Verdict};
+pub use regularize::{clip_grad_norm, clip_grad_value, Penalty};
 pub use rng::{rng, Rng};
+pub use schedule::{
+    CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr, ThresholdMode,
+};
 
 /// Converts an `f32` to the `u32` bits used as a const generic argument
 /// (stable Rust has no float const generics): `Dropout<N, { f32_bits(0.5) }>`.

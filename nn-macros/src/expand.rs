@@ -205,6 +205,12 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 fn init(&mut self, rng: &mut ::nn::Rng) {
                     ::nn::Layer::init(__chain_mut(self), rng)
                 }
+                fn init_with(&mut self, weights: ::nn::init::Init, rng: &mut ::nn::Rng) {
+                    ::nn::Layer::init_with(__chain_mut(self), weights, rng)
+                }
+                fn visit_weights(offset: usize, f: &mut dyn FnMut(::core::ops::Range<usize>)) {
+                    <__Chain as ::nn::Layer>::visit_weights(offset, f)
+                }
                 #[inline]
                 fn forward_one(&self, x: &[f32], y: &mut [f32]) {
                     ::nn::Layer::forward_one(__chain(self), x, y)

@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{Layer, LayerInfo};
+use crate::init::Init;
 use crate::{Mode, Rng};
 
 /// Two layers in sequence, itself a layer: `Chain<A, Chain<B, C>>` is the
@@ -69,6 +70,16 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     fn init(&mut self, rng: &mut Rng) {
         self.first.init(rng);
         self.rest.init(rng);
+    }
+
+    fn init_with(&mut self, weights: Init, rng: &mut Rng) {
+        self.first.init_with(weights, rng);
+        self.rest.init_with(weights, rng);
+    }
+
+    fn visit_weights(offset: usize, f: &mut dyn FnMut(core::ops::Range<usize>)) {
+        A::visit_weights(offset, f);
+        B::visit_weights(offset + core::mem::size_of::<A>() / 4, f);
     }
 
     fn forward_one(&self, x: &[f32], y: &mut [f32]) {

@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::{Layer, LayerInfo};
 use crate::activation::Activation;
+use crate::init::Init;
 use crate::{kernel, Identity, Mode, Rng};
 
 /// A fully connected layer `a = f(W x + b)` with `W` of `OUT × IN`.
@@ -64,6 +65,16 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
         A::DEFAULT_INIT.fill(self.weights.as_flattened_mut(), IN, OUT, rng);
         self.bias.fill(0.0);
         self.activation.init();
+    }
+
+    fn init_with(&mut self, weights: Init, rng: &mut Rng) {
+        weights.fill(self.weights.as_flattened_mut(), IN, OUT, rng);
+        self.bias.fill(0.0);
+        self.activation.init();
+    }
+
+    fn visit_weights(offset: usize, f: &mut dyn FnMut(core::ops::Range<usize>)) {
+        f(offset..offset + IN * OUT)
     }
 
     fn forward_one(&self, x: &[f32], y: &mut [f32]) {

@@ -16,6 +16,7 @@ pub use chain::Chain;
 pub use dense::Dense;
 pub use dropout::Dropout;
 
+use crate::init::Init;
 use crate::{Mode, Rng};
 
 /// Facts about one layer, for summaries and file formats.
@@ -78,6 +79,25 @@ pub unsafe trait Layer: bytemuck::Pod {
 
     /// Sets the parameters to their initial values (the default scheme of the layer).
     fn init(&mut self, rng: &mut Rng);
+
+    /// Sets the parameters to initial values, filling every weight matrix
+    /// with the scheme `weights` (with the layer's own fans) and everything
+    /// else as [`init`](Layer::init) does (biases 0). On a network this
+    /// chooses the scheme for all its `Dense` layers at once; on one layer
+    /// (a field of a `network!` struct) for that layer alone.
+    fn init_with(&mut self, weights: Init, rng: &mut Rng) {
+        let _ = weights;
+        self.init(rng);
+    }
+
+    /// Calls `f` with the range of every weight matrix in the flat
+    /// parameters ([`Network::params`](crate::Network::params) order), each
+    /// range shifted by `offset`: the parameters that weight penalties apply
+    /// to (the `W` of a [`Dense`]), not biases or activation parameters.
+    /// Layers without weights call nothing.
+    fn visit_weights(offset: usize, f: &mut dyn FnMut(core::ops::Range<usize>)) {
+        let _ = (offset, f);
+    }
 
     /// Inference on one sample: `x` has `IN` values, `y` gets `OUT`. No cache.
     fn forward_one(&self, x: &[f32], y: &mut [f32]);

@@ -5,9 +5,34 @@
 //! is a flat `f32` slice of [`Optimizer::state_len`] values. With the `alloc`
 //! feature the optimizer owns it ([`Optimizer::step`]); without, the caller
 //! passes a buffer to [`Optimizer::update`] (bare-metal training).
+//!
+//! | optimizer | torch | state per parameter |
+//! |---|---|---|
+//! | [`Sgd`] | `SGD` | 1 with momentum, else 0 |
+//! | [`Adagrad`] | `Adagrad` | 1 |
+//! | [`RmsProp`] | `RMSprop` | 1, +1 centered, +1 with momentum |
+//! | [`Adam`] | `Adam` | 2, +1 with amsgrad |
+//! | [`AdamW`] | `AdamW` | 2, +1 with amsgrad |
+//! | [`NAdam`] | `NAdam` | 2 |
+//!
+//! [`BoldDriver`] wraps any of them with the bold-driver learning rate.
+//! Scalar bookkeeping (the step count, NAdam's momentum product) lives in
+//! the optimizer value, so a fresh state buffer goes with a fresh optimizer.
 
+mod adagrad;
+mod adam;
+mod adamw;
+mod bold_driver;
+mod nadam;
+mod rmsprop;
 mod sgd;
 
+pub use adagrad::Adagrad;
+pub use adam::Adam;
+pub use adamw::AdamW;
+pub use bold_driver::{BoldDriver, SnapshotBuffer, Verdict};
+pub use nadam::NAdam;
+pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 /// An update rule for a flat slice of parameters.

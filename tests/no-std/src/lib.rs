@@ -44,6 +44,58 @@ pub fn everything(seed: u64, x: &[f32; 3]) -> nn::Result<[f32; 3]> {
     let mut grad = Everything::zeros();
     let mut workspace = [0.0f32; Everything::WORKSPACE_PER_SAMPLE];
     let mut opt = Sgd::new(0.1);
-    net.train_step_in(&[*x], &[[1.0, 0.0, 0.0]], &CrossEntropy, &mut opt, &mut [], &mut grad, &mut workspace, &mut rng)?;
+    net.train_step_in(
+        &[*x],
+        &[[1.0, 0.0, 0.0]],
+        &CrossEntropy,
+        &mut opt,
+        &mut [],
+        &mut grad,
+        &mut workspace,
+        &mut rng,
+    )?;
     Ok(net.predict(x))
+}
+
+/// Adam under a bold driver (snapshot on the stack), a step schedule, L2 on
+/// the weights and gradient clipping, all on fixed buffers: the training
+/// additions build without an allocator. Returns the final loss.
+pub fn train_xor_adaptive(seed: u64, epochs: usize) -> nn::Result<f32> {
+    let xs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let ys = [[0.0], [1.0], [1.0], [0.0]];
+    let mut rng = nn::rng(seed);
+    let mut net = Xor::zeros();
+    net.init_with(Init::HeUniform, &mut rng);
+    let mut grad = Xor::zeros();
+    let mut workspace = [0.0f32; Xor::WORKSPACE_PER_SAMPLE * BATCH];
+    let mut snapshot = [0.0f32; Xor::PARAMS];
+    let mut opt = BoldDriver::with_snapshot(Adam::new(0.05).amsgrad(true), &mut snapshot[..]);
+    let mut state = [0.0f32; 3 * Xor::PARAMS];
+    let schedule = StepLr::new(50).gamma(0.5);
+    let penalty = Penalty::L2(1e-4);
+    let mut loss = f32::NAN;
+    for epoch in 0..epochs {
+        opt.set_learning_rate(schedule.lr(epoch, 0.05));
+        // Full batch: the loss of the current parameters judges the last step.
+        grad.params_mut().fill(0.0);
+        loss = net.loss_and_grad_in(&xs, &ys, &Mse, &mut grad, &mut workspace, Mode::Eval)?;
+        if opt.end_epoch(loss, net.params_mut())? == Verdict::Rejected {
+            // Back at the previous parameters: their gradient.
+            grad.params_mut().fill(0.0);
+            loss = net.loss_and_grad_in(&xs, &ys, &Mse, &mut grad, &mut workspace, Mode::Eval)?;
+        }
+        penalty.add_grad_on_weights::<Xor>(net.params(), grad.params_mut());
+        nn::clip_grad_norm(grad.params_mut(), 1.0);
+        opt.update(net.params_mut(), grad.params(), &mut state);
+    }
+    Ok(loss)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn adaptive_training_learns_xor() {
+        let loss = super::train_xor_adaptive(1, 400).unwrap();
+        assert!(loss < 0.02, "{loss}");
+    }
 }

@@ -1,0 +1,170 @@
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
+use super::Optimizer;
+
+/// Adam (Kingma & Ba, 2015), as `torch.optim.Adam`.
+///
+/// With `g = ∇θ + λ·θ` (λ = `weight_decay`), at step `t = 1, 2, …`:
+///
+/// ```text
+/// m ← β₁·m + (1 − β₁)·g
+/// v ← β₂·v + (1 − β₂)·g²
+/// v̂ ← max(v̂, v)                     with amsgrad (the denominator then uses v̂)
+/// θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// ```
+///
+/// The bias corrections `1 − βᵗ` are applied exactly where torch applies them
+/// (ε is added after dividing `√v` by `√(1 − β₂ᵗ)`), and computed in `f64`.
+/// Defaults as torch: `betas` (0.9, 0.999), `eps` 1e-8, `weight_decay` 0,
+/// `amsgrad` false (torch's default `lr` is 1e-3). State: `m`, `v`, and `v̂`
+/// with amsgrad, one value per parameter each.
+///
+/// `decoupled_weight_decay(true)` turns it into [`AdamW`](crate::AdamW)
+/// (torch's argument of the same name).
+///
+/// ```
+/// use nn_core::{Adam, Optimizer};
+/// // torch.optim.Adam([w], lr=0.1), w = 1, grads 0.5 then -0.25:
+/// // w = 0.900000002, then 0.8733662987078463
+/// let mut opt = Adam::new(0.1);
+/// let (mut w, mut state) = ([1.0f32], [0.0f32; 2]);
+/// opt.update(&mut w, &[0.5], &mut state);
+/// assert!((w[0] - 0.9).abs() < 1e-6);
+/// opt.update(&mut w, &[-0.25], &mut state);
+/// assert!((w[0] - 0.873_366_3).abs() < 1e-6);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adam {
+    lr: f32,
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    weight_decay: f32,
+    amsgrad: bool,
+    decoupled: bool,
+    steps: u64,
+    #[cfg(feature = "alloc")]
+    state: Vec<f32>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr` (torch's default is 1e-3).
+    pub fn new(lr: f32) -> Self {
+        Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            decoupled: false,
+            steps: 0,
+            #[cfg(feature = "alloc")]
+            state: Vec::new(),
+        }
+    }
+    /// Decay rates β₁, β₂ of the moment estimates (torch `betas`, default (0.9, 0.999)).
+    pub fn betas(mut self, beta1: f32, beta2: f32) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+    /// ε added to the denominator (torch `eps`, default 1e-8).
+    pub fn eps(mut self, eps: f32) -> Self {
+        self.eps = eps;
+        self
+    }
+    /// Weight decay λ (torch `weight_decay`, default 0): L2, added to the
+    /// gradient `g = ∇θ + λθ`, unless [`decoupled_weight_decay`](Adam::decoupled_weight_decay).
+    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+    /// The AMSGrad variant: normalize by the running maximum of `v` (torch `amsgrad`, default false).
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.amsgrad = amsgrad;
+        self
+    }
+    /// Decay the weights directly, `θ ← θ(1 − ηλ)`, instead of adding `λθ`
+    /// to the gradient: AdamW (torch `decoupled_weight_decay`, default false).
+    pub fn decoupled_weight_decay(mut self, decoupled: bool) -> Self {
+        self.decoupled = decoupled;
+        self
+    }
+}
+
+/// The Adam update shared by [`Adam`] and [`AdamW`](crate::AdamW), step `t ≥ 1`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn adam_update(
+    params: &mut [f32],
+    grads: &[f32],
+    state: &mut [f32],
+    t: u64,
+    lr: f32,
+    (beta1, beta2): (f32, f32),
+    eps: f32,
+    weight_decay: f32,
+    decoupled: bool,
+    amsgrad: bool,
+) {
+    let n = params.len();
+    let (m, rest) = state.split_at_mut(n);
+    let (v, rest) = rest.split_at_mut(n);
+    let v_max = &mut rest[..if amsgrad { n } else { 0 }];
+    let bias_correction1 = 1.0 - libm::pow(f64::from(beta1), t as f64);
+    let bias_correction2 = 1.0 - libm::pow(f64::from(beta2), t as f64);
+    let step_size = (f64::from(lr) / bias_correction1) as f32;
+    let bias_correction2_sqrt = libm::sqrt(bias_correction2) as f32;
+    let (l2, decay) = if decoupled { (0.0, 1.0 - lr * weight_decay) } else { (weight_decay, 1.0) };
+    for i in 0..n {
+        let p = &mut params[i];
+        if decoupled {
+            *p *= decay;
+        }
+        let g = grads[i] + l2 * *p;
+        m[i] += (1.0 - beta1) * (g - m[i]);
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
+        let v_hat = if amsgrad {
+            v_max[i] = v_max[i].max(v[i]);
+            v_max[i]
+        } else {
+            v[i]
+        };
+        let denom = libm::sqrtf(v_hat) / bias_correction2_sqrt + eps;
+        *p -= step_size * m[i] / denom;
+    }
+}
+
+impl Optimizer for Adam {
+    fn state_len(&self, params: usize) -> usize {
+        params * if self.amsgrad { 3 } else { 2 }
+    }
+
+    fn update(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32]) {
+        self.steps += 1;
+        adam_update(
+            params,
+            grads,
+            state,
+            self.steps,
+            self.lr,
+            (self.beta1, self.beta2),
+            self.eps,
+            self.weight_decay,
+            self.decoupled,
+            self.amsgrad,
+        );
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+    #[cfg(feature = "alloc")]
+    fn owned_state(&mut self) -> &mut Vec<f32> {
+        &mut self.state
+    }
+}
