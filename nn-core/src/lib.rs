@@ -28,6 +28,7 @@ pub mod io;
 pub mod kernel;
 pub mod layer;
 pub mod loss;
+mod math;
 mod network;
 pub mod optim;
 pub mod regularize;

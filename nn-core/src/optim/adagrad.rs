@@ -89,7 +89,7 @@ impl Optimizer for Adagrad {
         for ((p, &g), s) in params.iter_mut().zip(grads).zip(state.iter_mut()) {
             let g = g + wd * *p;
             *s += g * g;
-            *p -= clr * g / (libm::sqrtf(init + *s) + eps);
+            *p -= clr * g / (crate::math::sqrtf(init + *s) + eps);
         }
     }
 

@@ -117,22 +117,30 @@ pub(super) fn adam_update(
     let step_size = (f64::from(lr) / bias_correction1) as f32;
     let bias_correction2_sqrt = libm::sqrt(bias_correction2) as f32;
     let (l2, decay) = if decoupled { (0.0, 1.0 - lr * weight_decay) } else { (weight_decay, 1.0) };
-    for i in 0..n {
-        let p = &mut params[i];
+    // The branches are hoisted out of the loops so that they vectorize; sqrt
+    // is correctly rounded on every path (same bits with and without std).
+    let moments = |p: &mut f32, g: f32, m: &mut f32, v: &mut f32| {
         if decoupled {
             *p *= decay;
         }
-        let g = grads[i] + l2 * *p;
-        m[i] += (1.0 - beta1) * (g - m[i]);
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
-        let v_hat = if amsgrad {
-            v_max[i] = v_max[i].max(v[i]);
-            v_max[i]
-        } else {
-            v[i]
-        };
-        let denom = libm::sqrtf(v_hat) / bias_correction2_sqrt + eps;
-        *p -= step_size * m[i] / denom;
+        let g = g + l2 * *p;
+        *m += (1.0 - beta1) * (g - *m);
+        *v = beta2 * *v + (1.0 - beta2) * g * g;
+    };
+    let step = |p: &mut f32, m: f32, v_hat: f32| {
+        *p -= step_size * m / (crate::math::sqrtf(v_hat) / bias_correction2_sqrt + eps);
+    };
+    if amsgrad {
+        for ((((p, &g), m), v), v_max) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()).zip(v_max) {
+            moments(p, g, m, v);
+            *v_max = v_max.max(*v);
+            step(p, *m, *v_max);
+        }
+    } else {
+        for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()) {
+            moments(p, g, m, v);
+            step(p, *m, *v);
+        }
     }
 }
 

@@ -133,7 +133,7 @@ impl Optimizer for NAdam {
             let g = grads[i] + l2 * *p;
             m[i] += (1.0 - b1) * (g - m[i]);
             v[i] = b2 * v[i] + (1.0 - b2) * g * g;
-            let denom = libm::sqrtf(v[i] / bias_correction2) + eps;
+            let denom = crate::math::sqrtf(v[i] / bias_correction2) + eps;
             *p += grad_coef * g / denom;
             *p += avg_coef * m[i] / denom;
         }

@@ -102,9 +102,9 @@ impl Optimizer for RmsProp {
             let avg = if self.centered {
                 let m = &mut grad_avg[i];
                 *m += (1.0 - alpha) * (g - *m);
-                libm::sqrtf(*s - *m * *m) + eps
+                crate::math::sqrtf(*s - *m * *m) + eps
             } else {
-                libm::sqrtf(*s) + eps
+                crate::math::sqrtf(*s) + eps
             };
             if mu > 0.0 {
                 let b = &mut buf[i];
