@@ -75,7 +75,6 @@ pub struct Activation {
 }
 
 /// The activation vocabulary (named as users write it).
-#[allow(clippy::upper_case_acronyms)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::upper_case_acronyms)] // the names users write in `network!`
 pub enum ActivationKind {
