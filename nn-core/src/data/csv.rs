@@ -54,7 +54,11 @@ impl<const N: usize> ClassTable<N> {
         if self.classes.len() > K {
             return Err(Error::data(
                 "one_hot",
-                std::format!("the table has {} classes {:?}, more than the {K} outputs", self.classes.len(), self.classes),
+                std::format!(
+                    "the table has {} classes {:?}, more than the {K} outputs",
+                    self.classes.len(),
+                    self.classes
+                ),
             ));
         }
         super::one_hot::<K>(&self.labels)

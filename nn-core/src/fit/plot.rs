@@ -66,6 +66,116 @@ impl History {
     }
 }
 
+/// A palette of distinguishable line colors (Tableau 10).
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn plot_error(e: &dyn std::fmt::Display) -> Error {
+    Error::data("plot", std::format!("{e}"))
+}
+
+/// Several runs in one chart, one color per run: the training loss on the
+/// left and, when any run recorded it, the accuracy on the right (validation
+/// accuracy where there is one, else training accuracy). For comparing
+/// optimizers or settings on the same task.
+pub fn compare_svg(runs: &[(&str, &History)], title: &str) -> Result<String> {
+    let mut svg = String::new();
+    let has_acc = runs.iter().any(|(_, h)| h.epochs.iter().any(|e| e.accuracy.is_some() || e.val_accuracy.is_some()));
+    {
+        let root = SVGBackend::with_string(&mut svg, (if has_acc { 1100 } else { 640 }, 460)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(&e))?;
+        let body = root.titled(title, ("sans-serif", 20)).map_err(|e| plot_error(&e))?;
+        let panels = if has_acc { body.split_evenly((1, 2)) } else { std::vec![body] };
+        let color = |i: usize| PALETTE[i % PALETTE.len()];
+        let loss: Vec<Series> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, (label, h))| Series { label, values: h.epochs.iter().map(|e| e.loss).collect(), color: color(i) })
+            .collect();
+        chart(&panels[0], "training loss", &loss).map_err(|e| plot_error(&e))?;
+        if has_acc {
+            let acc: Vec<Series> = runs
+                .iter()
+                .enumerate()
+                .map(|(i, (label, h))| Series {
+                    label,
+                    values: h.epochs.iter().map(|e| e.val_accuracy.or(e.accuracy).unwrap_or(f32::NAN)).collect(),
+                    color: color(i),
+                })
+                .collect();
+            chart(&panels[1], "accuracy (validation if any)", &acc).map_err(|e| plot_error(&e))?;
+        }
+        root.present().map_err(|e| plot_error(&e))?;
+    }
+    Ok(svg)
+}
+
+/// Writes [`compare_svg`] to a file.
+pub fn plot_compare_svg(path: impl AsRef<Path>, title: &str, runs: &[(&str, &History)]) -> Result<()> {
+    let path = path.as_ref();
+    std::fs::write(path, compare_svg(runs, title)?).map_err(|e| Error::io(path, e))
+}
+
+impl History {
+    /// The diagnostics of a run as an SVG document, one line per layer:
+    /// `log₁₀` of the gradient norm `‖∂C/∂θ_l‖₂` (left; layers without
+    /// parameters are left out), and the standard deviation (middle) and
+    /// mean (right) of the layer outputs, per epoch. Needs
+    /// [`Fit::record_gradient_norms`](super::Fit::record_gradient_norms)
+    /// and/or [`Fit::record_activations`](super::Fit::record_activations);
+    /// a panel without data is left empty.
+    pub fn diagnostics_svg(&self, title: &str) -> Result<String> {
+        let mut svg = String::new();
+        let label = |l: usize| match self.layers.get(l) {
+            Some(name) => std::format!("{} {name}", l + 1),
+            None => std::format!("layer {}", l + 1),
+        };
+        let per_layer = |n: usize, value: &dyn Fn(&super::Epoch, usize) -> f32| -> Vec<(String, Vec<f32>)> {
+            (0..n).map(|l| (label(l), self.epochs.iter().map(|e| value(e, l)).collect())).collect()
+        };
+        let n_grad = self.epochs.iter().map(|e| e.grad_norms.len()).max().unwrap_or(0);
+        let n_act = self.epochs.iter().map(|e| e.activations.len()).max().unwrap_or(0);
+        let grads = per_layer(n_grad, &|e, l| e.grad_norms.get(l).map_or(f32::NAN, |g| g.log10()));
+        let stds = per_layer(n_act, &|e, l| e.activations.get(l).map_or(f32::NAN, |a| a.std));
+        let means = per_layer(n_act, &|e, l| e.activations.get(l).map_or(f32::NAN, |a| a.mean));
+        let series = |rows: &[(String, Vec<f32>)]| -> Vec<(String, Vec<f32>, RGBColor)> {
+            rows.iter().enumerate().map(|(i, (l, v))| (l.clone(), v.clone(), PALETTE[i % PALETTE.len()])).collect()
+        };
+        let (grads, stds, means) = (series(&grads), series(&stds), series(&means));
+        {
+            let root = SVGBackend::with_string(&mut svg, (1500, 460)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| plot_error(&e))?;
+            let body = root.titled(title, ("sans-serif", 20)).map_err(|e| plot_error(&e))?;
+            let panels = body.split_evenly((1, 3));
+            for (panel, (name, rows)) in
+                panels.iter().zip([("log10 gradient norm", &grads), ("output std", &stds), ("output mean", &means)])
+            {
+                let lines: Vec<Series> =
+                    rows.iter().map(|(l, v, c)| Series { label: l, values: v.clone(), color: *c }).collect();
+                chart(panel, name, &lines).map_err(|e| plot_error(&e))?;
+            }
+            root.present().map_err(|e| plot_error(&e))?;
+        }
+        Ok(svg)
+    }
+
+    /// Writes [`diagnostics_svg`](History::diagnostics_svg) to a file.
+    pub fn plot_diagnostics_svg(&self, path: impl AsRef<Path>, title: &str) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, self.diagnostics_svg(title)?).map_err(|e| Error::io(path, e))
+    }
+}
+
 fn chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     y_label: &str,
@@ -120,5 +230,31 @@ mod tests {
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("validation loss") && svg.contains("train accuracy"), "{svg}");
         assert!(svg.matches("<polyline").count() >= 4);
+    }
+
+    #[test]
+    fn compare_and_diagnostics() {
+        let mut a = History::default();
+        let mut b = History::default();
+        for i in 1..=3 {
+            let e = Epoch {
+                epoch: i,
+                loss: 1.0 / i as f32,
+                accuracy: Some(0.5),
+                grad_norms: std::vec![0.1, 0.0, 1e-3],
+                activations: std::vec![crate::fit::ActivationStats { mean: 0.5, std: 0.1, zero_fraction: 0.0 }; 3],
+                ..Epoch::default()
+            };
+            a.epochs.push(e.clone());
+            b.epochs.push(Epoch { loss: 2.0, ..e });
+        }
+        let svg = compare_svg(&[("adam", &a), ("sgd", &b)], "t").unwrap();
+        assert!(svg.contains("adam") && svg.contains("sgd"));
+        assert_eq!(svg.matches("stroke=\"#1F77B4\" stroke-width=\"2\"").count(), 4); // 2 curves, 2 legend marks
+        assert_eq!(svg.matches("stroke=\"#FF7F0E\" stroke-width=\"2\"").count(), 4);
+        a.layers = std::vec!["Dense<2, 3, Tanh>".into(), "Dropout<0.5>".into(), "Dense<3, 1>".into()];
+        let svg = a.diagnostics_svg("d").unwrap();
+        assert!(svg.contains("1 Dense&lt;2, 3, Tanh&gt;") || svg.contains("1 Dense<2, 3, Tanh>"), "{svg}");
+        assert!(svg.contains("log10 gradient norm"));
     }
 }
