@@ -27,6 +27,7 @@ mod callback;
 mod history;
 mod plot;
 mod progress;
+pub mod search;
 
 use std::boxed::Box;
 use std::time::Instant;
