@@ -39,7 +39,7 @@ pub use callback::{
     MomentumSchedule, OnEpochEnd,
 };
 pub use history::{ActivationStats, Epoch, History, Metric, Monitor};
-pub use plot::{compare_svg, plot_compare_svg};
+pub use plot::{compare_svg, plot_compare_svg, plot_xy_svg, xy_svg, XySeries};
 pub use progress::{epoch_line, Verbosity};
 
 use crate::error::check_len;

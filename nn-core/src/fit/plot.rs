@@ -126,6 +126,100 @@ pub fn plot_compare_svg(path: impl AsRef<Path>, title: &str, runs: &[(&str, &His
     std::fs::write(path, compare_svg(runs, title)?).map_err(|e| Error::io(path, e))
 }
 
+/// One series of an [`xy_svg`] chart.
+#[derive(Clone, Copy, Debug)]
+pub struct XySeries<'a> {
+    /// The legend text.
+    pub label: &'a str,
+    /// The points `(x, y)`; non-finite ones are skipped.
+    pub points: &'a [(f32, f32)],
+    /// Draw the points as dots (data) instead of a line (a fitted function).
+    pub dots: bool,
+}
+
+/// A chart of `y` against `x`, one color per series (lines or dots): fitted
+/// functions over their data, per-layer gradient norms against depth, …
+/// With `log_y` the values are plotted as `log₁₀ y` (non-positive ones skipped).
+pub fn xy_svg(title: &str, x_label: &str, y_label: &str, series: &[XySeries<'_>], log_y: bool) -> Result<String> {
+    let mut svg = String::new();
+    let tr = |y: f32| {
+        if log_y {
+            if y > 0.0 {
+                y.log10()
+            } else {
+                f32::NAN
+            }
+        } else {
+            y
+        }
+    };
+    let pts: Vec<Vec<(f32, f32)>> = series
+        .iter()
+        .map(|s| s.points.iter().map(|&(x, y)| (x, tr(y))).filter(|(x, y)| x.is_finite() && y.is_finite()).collect())
+        .collect();
+    let all = || pts.iter().flatten();
+    let range = |f: fn(&(f32, f32)) -> f32| {
+        let (lo, hi) = all().map(f).fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+        if lo.is_finite() {
+            let pad = ((hi - lo) * 0.05).max(1e-6);
+            (lo - pad, hi + pad)
+        } else {
+            (0.0, 1.0)
+        }
+    };
+    let ((x0, x1), (y0, y1)) = (range(|p| p.0), range(|p| p.1));
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| plot_error(&e))?;
+        let y_desc = if log_y { std::format!("log10 {y_label}") } else { y_label.into() };
+        chart.configure_mesh().x_desc(x_label).y_desc(y_desc).draw().map_err(|e| plot_error(&e))?;
+        for (i, (s, p)) in series.iter().zip(&pts).enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            if s.dots {
+                chart
+                    .draw_series(p.iter().map(|&xy| Circle::new(xy, 2, color.filled())))
+                    .map_err(|e| plot_error(&e))?
+                    .label(s.label)
+                    .legend(move |(x, y)| Circle::new((x + 9, y), 3, color.filled()));
+            } else {
+                chart
+                    .draw_series(LineSeries::new(p.iter().copied(), color.stroke_width(2)))
+                    .map_err(|e| plot_error(&e))?
+                    .label(s.label)
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| plot_error(&e))?;
+        root.present().map_err(|e| plot_error(&e))?;
+    }
+    Ok(svg)
+}
+
+/// Writes [`xy_svg`] to a file.
+pub fn plot_xy_svg(
+    path: impl AsRef<Path>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[XySeries<'_>],
+    log_y: bool,
+) -> Result<()> {
+    let path = path.as_ref();
+    std::fs::write(path, xy_svg(title, x_label, y_label, series, log_y)?).map_err(|e| Error::io(path, e))
+}
+
 impl History {
     /// The diagnostics of a run as an SVG document, one line per layer:
     /// `log₁₀` of the gradient norm `‖∂C/∂θ_l‖₂` (left; layers without
@@ -256,5 +350,8 @@ mod tests {
         let svg = a.diagnostics_svg("d").unwrap();
         assert!(svg.contains("1 Dense&lt;2, 3, Tanh&gt;") || svg.contains("1 Dense<2, 3, Tanh>"), "{svg}");
         assert!(svg.contains("log10 gradient norm"));
+        let pts = [(0.0, 1.0), (1.0, 10.0), (2.0, 0.0)];
+        let svg = xy_svg("x", "depth", "norm", &[XySeries { label: "a", points: &pts, dots: true }], true).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 2 + 1, "{svg}"); // y = 0 has no log; 1 legend dot
     }
 }
