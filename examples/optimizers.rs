@@ -3,7 +3,7 @@
 //! curve in one SVG (`target/examples/optimizers.svg`).
 //!
 //! The task: three interleaved spirals (900 points, 20% held out for
-//! validation), a 2-32-32-3 ReLU network, cross-entropy, 60 epochs of
+//! validation), a 2-32-32-3 ReLU network, cross-entropy, 40 epochs of
 //! mini-batches of 32 from the same initial weights and the same shuffles.
 //!
 //! Run: `cargo run --release --example optimizers`
@@ -25,7 +25,7 @@ fn spirals(per_class: usize, seed: u64) -> (Vec<[f32; 2]>, Vec<[f32; 3]>) {
     for class in 0..3 {
         for i in 0..per_class {
             let r = i as f32 / per_class as f32;
-            let t = class as f32 * 2.094 + 4.0 * r + 0.2 * rng.normal();
+            let t = class as f32 * 2.094 + 7.0 * r + 0.25 * rng.normal();
             xs.push([r * t.sin(), r * t.cos()]);
             let mut y = [0.0; 3];
             y[class] = 1.0;
@@ -38,7 +38,7 @@ fn spirals(per_class: usize, seed: u64) -> (Vec<[f32; 2]>, Vec<[f32; 3]>) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (xs, ys) = spirals(300, 7);
     let start = Spiral::boxed(&mut nn::rng(1));
-    let epochs = 60;
+    let epochs = 40;
     println!(
         "three spirals: {} points, {} parameters, {epochs} epochs, batch 32, 20% validation\n",
         xs.len(),

@@ -33,7 +33,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 HIDDEN = 64
-SEEDS = range(5)
+SEEDS = range(10)
 DATASETS = {
     "iris": load_iris,
     "wine": load_wine,
