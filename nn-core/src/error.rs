@@ -39,6 +39,17 @@ pub enum Error {
         /// The loss value that was computed.
         loss: f32,
     },
+    /// Training stopped: the gradient of a batch was NaN or infinite
+    /// although its loss was finite (an overflow in the backward pass). The
+    /// parameters are those from before that batch's update.
+    NonFiniteGradient {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The batch within the epoch (1-based).
+        batch: usize,
+        /// The 2-norm of the gradient, `‖g‖₂`.
+        norm: f32,
+    },
     /// A file could not be read or written.
     #[cfg(feature = "alloc")]
     Io {
@@ -78,6 +89,10 @@ impl fmt::Display for Error {
             Error::Diverged { epoch, batch, loss } => write!(
                 f,
                 "training diverged at epoch {epoch}, batch {batch}: the loss is {loss} (try a smaller learning rate); the weights from before that batch are kept"
+            ),
+            Error::NonFiniteGradient { epoch, batch, norm } => write!(
+                f,
+                "training diverged at epoch {epoch}, batch {batch}: the gradient norm is {norm} (try a smaller learning rate or gradient clipping); the weights from before that batch are kept"
             ),
             #[cfg(feature = "alloc")]
             Error::Io { path, message } => write!(f, "{path}: {message}"),

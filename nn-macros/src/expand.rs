@@ -211,6 +211,9 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 fn visit_weights(offset: usize, f: &mut dyn FnMut(::core::ops::Range<usize>)) {
                     <__Chain as ::nn::Layer>::visit_weights(offset, f)
                 }
+                fn visit_outputs(y: &[f32], cache: &[f32], batch: usize, f: &mut dyn FnMut(&[f32])) {
+                    <__Chain as ::nn::Layer>::visit_outputs(y, cache, batch, f)
+                }
                 #[inline]
                 fn forward_one(&self, x: &[f32], y: &mut [f32]) {
                     ::nn::Layer::forward_one(__chain(self), x, y)

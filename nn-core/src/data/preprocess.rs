@@ -67,6 +67,81 @@ impl<const N: usize> ZScore<N> {
     }
 }
 
+/// Z-score standardization per channel of image-like rows: `x' = (x − μ_c) / σ_c`,
+/// with one mean μ_c and one (population) standard deviation σ_c per channel
+/// `c`, computed over every value of that channel in every training row.
+///
+/// Rows are channel-major (torch's `C × H × W` flattened): channel `c` is
+/// values `c·(N/C) .. (c+1)·(N/C)` of a row of `N`. `N` must be a multiple of `C`.
+///
+/// ```
+/// use nn_core::data::ChannelZScore;
+/// // two 2-value channels: channel 0 holds 1 and 3, channel 1 holds 10 and 10
+/// let z = ChannelZScore::<2>::fit(&[[1.0, 3.0, 10.0, 10.0]])?;
+/// assert_eq!((z.mean, z.std), ([2.0, 10.0], [1.0, 0.0]));
+/// let mut rows = [[2.0, 4.0, 11.0, 9.0]];
+/// z.apply(&mut rows)?;
+/// assert_eq!(rows, [[0.0, 2.0, 1.0, -1.0]]);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChannelZScore<const C: usize> {
+    /// Per-channel means μ_c.
+    pub mean: [f32; C],
+    /// Per-channel standard deviations σ_c (a constant channel is only centred).
+    pub std: [f32; C],
+}
+
+impl<const C: usize> ChannelZScore<C> {
+    fn check<const N: usize>() -> Result<usize> {
+        if C == 0 || N % C != 0 {
+            return Err(Error::data(
+                "ChannelZScore",
+                alloc::format!("rows of {N} values do not split into {C} channels of equal size"),
+            ));
+        }
+        Ok(N / C)
+    }
+
+    /// Fits on training rows of `N = C × (values per channel)` (sums in f64).
+    pub fn fit<const N: usize>(rows: &[[f32; N]]) -> Result<Self> {
+        let per = Self::check::<N>()?;
+        let n = (rows.len() * per).max(1) as f64;
+        let mut sum = [0.0f64; C];
+        let mut sq = [0.0f64; C];
+        for r in rows {
+            for (c, chunk) in r.chunks_exact(per).enumerate() {
+                for &x in chunk {
+                    sum[c] += x as f64;
+                }
+            }
+        }
+        let mean = sum.map(|s| s / n);
+        for r in rows {
+            for (c, chunk) in r.chunks_exact(per).enumerate() {
+                for &x in chunk {
+                    sq[c] += (x as f64 - mean[c]) * (x as f64 - mean[c]);
+                }
+            }
+        }
+        Ok(ChannelZScore { mean: mean.map(|m| m as f32), std: sq.map(|v| libm::sqrt(v / n) as f32) })
+    }
+
+    /// Standardizes rows in place, channel by channel.
+    pub fn apply<const N: usize>(&self, rows: &mut [[f32; N]]) -> Result<()> {
+        let per = Self::check::<N>()?;
+        for r in rows {
+            for (c, chunk) in r.chunks_exact_mut(per).enumerate() {
+                let (m, s) = (self.mean[c], self.std[c]);
+                for x in chunk {
+                    *x = if s > 0.0 { (*x - m) / s } else { *x - m };
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Min-max scaling per feature to [0, 1]: `x' = (x − min) / (max − min)`,
 /// with min and max from the training data (a constant feature maps to 0).
 #[derive(Clone, Debug, PartialEq)]
@@ -158,6 +233,20 @@ mod tests {
         let mut test = [[4.0, 6.0]];
         z.apply(&mut test);
         assert_eq!(test, [[2.0, 1.0]]);
+    }
+
+    #[test]
+    fn channel_zscore_matches_per_channel_stats() {
+        let rows = [[0.0, 2.0, 1.0, 1.0, 5.0, 7.0], [4.0, 6.0, 3.0, 3.0, 5.0, 7.0]];
+        let z = ChannelZScore::<3>::fit(&rows).unwrap();
+        assert_eq!(z.mean, [3.0, 2.0, 6.0]);
+        assert_eq!(z.std, [5.0f32.sqrt(), 1.0, 1.0]);
+        let mut t = rows;
+        z.apply(&mut t).unwrap();
+        let col: f32 = t.iter().flat_map(|r| r[2..4].iter()).sum();
+        assert_eq!(col, 0.0);
+        let e = ChannelZScore::<4>::fit(&rows).unwrap_err().to_string();
+        assert_eq!(e, "ChannelZScore: rows of 6 values do not split into 4 channels of equal size");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Callbacks: code that runs around every epoch of `fit`.
 
 use std::boxed::Box;
+use std::path::PathBuf;
 use std::vec::Vec;
 
 use super::history::{Epoch, History, Monitor};
-use crate::{Network, Optimizer, Result};
+use crate::{Network, Optimizer, PlateauMode, ReduceLrOnPlateau, Result, Schedule};
 
 /// What a callback may touch between epochs.
 pub struct Context<'a, N> {
@@ -43,6 +44,23 @@ pub trait Callback<N> {
     /// A one-line report printed after training, if the callback has one.
     fn report(&self) -> Option<std::string::String> {
         None
+    }
+}
+
+/// A borrowed callback is a callback, so that its state can be read after
+/// `run` (`.callback(&mut checkpoint)`, then `checkpoint.saved()`).
+impl<N, C: Callback<N> + ?Sized> Callback<N> for &mut C {
+    fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut Context<'_, N>) -> Result<()> {
+        (**self).on_epoch_begin(epoch, ctx)
+    }
+    fn on_epoch_end(&mut self, logs: &Epoch, ctx: &mut Context<'_, N>) -> Result<Control> {
+        (**self).on_epoch_end(logs, ctx)
+    }
+    fn on_train_end(&mut self, history: &History, ctx: &mut Context<'_, N>) -> Result<()> {
+        (**self).on_train_end(history, ctx)
+    }
+    fn report(&self) -> Option<std::string::String> {
+        (**self).report()
     }
 }
 
@@ -206,5 +224,174 @@ pub struct OnEpochEnd<F>(pub F);
 impl<N, F: FnMut(&Epoch, &mut Context<'_, N>) -> Control> Callback<N> for OnEpochEnd<F> {
     fn on_epoch_end(&mut self, logs: &Epoch, ctx: &mut Context<'_, N>) -> Result<Control> {
         Ok((self.0)(logs, ctx))
+    }
+}
+
+/// Drives the learning rate with any [`Schedule`] (the schedules of
+/// [`schedule`](crate::schedule), or a closure `Fn(usize, f32) -> f32`):
+/// before epoch `e` (1-based in `fit`) the rate is `schedule.lr(e − 1, η₀)`,
+/// the schedule's 0-based epoch, with η₀ the optimizer's rate when training
+/// starts. So `CosineAnnealingLr::new(T)` gives
+/// `η = η_min + (η₀ − η_min)(1 + cos(π(e − 1)/T))/2`, exactly torch's
+/// sequence when `scheduler.step()` is called after every epoch.
+///
+/// ```
+/// use nn_core::fit::{Callback, Context, LrSchedule};
+/// use nn_core::{Chain, CosineAnnealingLr, Dense, Network, Optimizer, Sgd};
+/// type Net = Chain<Dense<1, 1>, Dense<1, 1>>;
+/// let mut net = Net::new(&mut nn_core::rng(0));
+/// let mut opt = Sgd::new(0.1);
+/// let mut cb = LrSchedule::new(CosineAnnealingLr::new(4));
+/// for epoch in 1..=5 {
+///     Callback::<Net>::on_epoch_begin(&mut cb, epoch, &mut Context { net: &mut net, optimizer: &mut opt }).unwrap();
+/// }
+/// assert!(opt.learning_rate().abs() < 1e-9); // epoch 5 is schedule epoch 4 = T_max
+/// ```
+pub struct LrSchedule<S> {
+    schedule: S,
+    initial: Option<f32>,
+}
+
+impl<S: Schedule> LrSchedule<S> {
+    /// Sets the rate from `schedule` before every epoch.
+    pub fn new(schedule: S) -> Self {
+        LrSchedule { schedule, initial: None }
+    }
+}
+
+impl<N, S: Schedule> Callback<N> for LrSchedule<S> {
+    fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut Context<'_, N>) -> Result<()> {
+        let base = *self.initial.get_or_insert(ctx.optimizer.learning_rate());
+        ctx.optimizer.set_learning_rate(self.schedule.lr(epoch.saturating_sub(1), base));
+        Ok(())
+    }
+}
+
+/// Drives the momentum coefficient μ with a [`Schedule`], as [`LrSchedule`]
+/// does the rate: before epoch `e`, `μ = schedule.lr(e − 1, μ₀)` with μ₀ the
+/// optimizer's μ when training starts (e.g. a warm-up of momentum
+/// `|e, m| m.min(0.5 + 0.1·e)`, or the one-cycle practice of lowering μ
+/// while the rate is high). Needs an optimizer with momentum ([`Sgd`](crate::Sgd),
+/// also inside a [`BoldDriver`](crate::BoldDriver)): with another one,
+/// training fails at the first epoch with an error that says so.
+pub struct MomentumSchedule<S> {
+    schedule: S,
+    initial: Option<f32>,
+}
+
+impl<S: Schedule> MomentumSchedule<S> {
+    /// Sets μ from `schedule` before every epoch.
+    pub fn new(schedule: S) -> Self {
+        MomentumSchedule { schedule, initial: None }
+    }
+}
+
+impl<N, S: Schedule> Callback<N> for MomentumSchedule<S> {
+    fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut Context<'_, N>) -> Result<()> {
+        let no_momentum =
+            || crate::Error::data("MomentumSchedule", "the optimizer has no momentum to schedule (use Sgd)");
+        let base = match self.initial {
+            Some(m) => m,
+            None => *self.initial.insert(ctx.optimizer.momentum_coefficient().ok_or_else(no_momentum)?),
+        };
+        if !ctx.optimizer.set_momentum(self.schedule.lr(epoch.saturating_sub(1), base)) {
+            return Err(no_momentum());
+        }
+        Ok(())
+    }
+}
+
+/// [`ReduceLrOnPlateau`] driven by a [`Monitor`] after every epoch: cuts the
+/// rate `η ← max(η·factor, min_lr)` when the monitored value has not improved
+/// for more than `patience` epochs (torch semantics, see
+/// [`ReduceLrOnPlateau`]). The mode follows the monitor: `max` for
+/// accuracies, `min` for losses.
+///
+/// ```
+/// use nn_core::fit::{LrOnPlateau, Monitor};
+/// use nn_core::ReduceLrOnPlateau;
+/// let cb = LrOnPlateau::new(Monitor::ValLoss, ReduceLrOnPlateau::new().factor(0.5).patience(2));
+/// ```
+#[derive(Clone, Debug)]
+pub struct LrOnPlateau {
+    monitor: Monitor,
+    plateau: ReduceLrOnPlateau,
+    cuts: Vec<(usize, f32)>,
+}
+
+impl LrOnPlateau {
+    /// Watches `monitor` with the settings of `plateau` (its mode is set from the monitor).
+    pub fn new(monitor: Monitor, plateau: ReduceLrOnPlateau) -> Self {
+        let mode = if monitor.higher_is_better() { PlateauMode::Max } else { PlateauMode::Min };
+        LrOnPlateau { monitor, plateau: plateau.mode(mode), cuts: Vec::new() }
+    }
+    /// The epochs after which the rate was cut, with the new rate.
+    pub fn cuts(&self) -> &[(usize, f32)] {
+        &self.cuts
+    }
+}
+
+impl<N> Callback<N> for LrOnPlateau {
+    fn on_epoch_end(&mut self, logs: &Epoch, ctx: &mut Context<'_, N>) -> Result<Control> {
+        if let Some(value) = self.monitor.value(logs) {
+            if self.plateau.step_optimizer(value, ctx.optimizer) {
+                self.cuts.push((logs.epoch, ctx.optimizer.learning_rate()));
+            }
+        }
+        Ok(Control::Continue)
+    }
+    fn report(&self) -> Option<std::string::String> {
+        let (epoch, lr) = self.cuts.last()?;
+        Some(std::format!(
+            "learning rate cut {} times on a plateau, last to {lr:.3e} after epoch {epoch}",
+            self.cuts.len()
+        ))
+    }
+}
+
+/// Saves the weights with [`Network::save`] (atomically: a temporary file,
+/// fsync, rename) after every `every`-th epoch, to a path made from a
+/// pattern: `{epoch}` in it is replaced by the epoch number (so
+/// `"target/ckpt/epoch-{epoch}.nnw"` keeps one file per checkpoint; a pattern
+/// without it overwrites one file). Missing directories are created. Only
+/// those epochs are saved: an early stop between two checkpoints saves
+/// nothing more (save the final network yourself after `run`).
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    every: usize,
+    pattern: std::string::String,
+    saved: Vec<PathBuf>,
+}
+
+impl Checkpoint {
+    /// Saves after epochs `every`, `2·every`, … to `pattern`.
+    pub fn new(every: usize, pattern: impl Into<std::string::String>) -> Self {
+        Checkpoint { every: every.max(1), pattern: pattern.into(), saved: Vec::new() }
+    }
+    /// The path of the checkpoint of `epoch`.
+    pub fn path(&self, epoch: usize) -> PathBuf {
+        PathBuf::from(self.pattern.replace("{epoch}", &std::format!("{epoch}")))
+    }
+    /// The files written so far, in order.
+    pub fn saved(&self) -> &[PathBuf] {
+        &self.saved
+    }
+    fn save<N: Network>(&mut self, epoch: usize, net: &N) -> Result<()> {
+        let path = self.path(epoch);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
+        }
+        net.save(&path)?;
+        self.saved.push(path);
+        Ok(())
+    }
+}
+
+impl<N: Network> Callback<N> for Checkpoint {
+    fn on_epoch_end(&mut self, logs: &Epoch, ctx: &mut Context<'_, N>) -> Result<Control> {
+        if logs.epoch % self.every == 0 {
+            self.save(logs.epoch, ctx.net)?;
+        }
+        Ok(Control::Continue)
     }
 }

@@ -31,6 +31,26 @@ pub struct Epoch {
     /// (only with [`Fit::record_gradient_norms`](super::Fit::record_gradient_norms);
     /// empty otherwise). Layers without parameters show 0.
     pub grad_norms: Vec<f32>,
+    /// Per-layer statistics of the layer outputs over the epoch's training
+    /// batches (only with
+    /// [`Fit::record_activations`](super::Fit::record_activations); empty
+    /// otherwise), one entry per layer as in `summary()`.
+    pub activations: Vec<ActivationStats>,
+    /// The momentum coefficient μ used during the epoch, for optimizers that have one.
+    pub momentum: Option<f32>,
+}
+
+/// Mean and standard deviation of one layer's outputs `a` over every value
+/// of every sample of an epoch: `mean = Σa / n`, `std = √(Σa²/n − mean²)`
+/// (population, summed in f64), with `n = samples × width`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ActivationStats {
+    /// Mean output.
+    pub mean: f32,
+    /// Standard deviation of the outputs.
+    pub std: f32,
+    /// Fraction of outputs that are exactly 0 (dead ReLUs, dropped units).
+    pub zero_fraction: f32,
 }
 
 /// A metric computed during `fit`, besides the loss (always computed).
@@ -89,6 +109,9 @@ pub struct History {
     pub epochs: Vec<Epoch>,
     /// Whether a callback stopped training before the last epoch.
     pub stopped_early: bool,
+    /// The layers of the network, as `summary()` writes them (`Dense<2, 8, Tanh>`),
+    /// naming the entries of [`Epoch::grad_norms`] and [`Epoch::activations`].
+    pub layers: Vec<std::string::String>,
 }
 
 impl History {

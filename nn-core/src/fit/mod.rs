@@ -27,19 +27,25 @@ mod callback;
 mod history;
 mod plot;
 mod progress;
+pub mod search;
 
 use std::boxed::Box;
 use std::time::Instant;
 use std::vec;
 use std::vec::Vec;
 
-pub use callback::{Callback, Context, Control, EarlyStopping, EveryEpochs, LearningRateScheduler, OnEpochEnd};
-pub use history::{Epoch, History, Metric, Monitor};
+pub use callback::{
+    Callback, Checkpoint, Context, Control, EarlyStopping, EveryEpochs, LearningRateScheduler, LrOnPlateau, LrSchedule,
+    MomentumSchedule, OnEpochEnd,
+};
+pub use history::{ActivationStats, Epoch, History, Metric, Monitor};
+pub use plot::{compare_svg, plot_compare_svg, plot_xy_svg, xy_svg, XySeries};
 pub use progress::{epoch_line, Verbosity};
 
 use crate::error::check_len;
 use crate::layer::LayerInfo;
-use crate::{Error, Loss, Mode, Mse, Network, Optimizer, Result, Sgd};
+use crate::regularize::{clip_grad_norm, clip_grad_value, grad_norm};
+use crate::{Error, Loss, Mode, Mse, Network, Optimizer, Penalty, Result, Sgd};
 
 /// Validation data of a [`Fit`].
 enum Validation<'a, N: Network> {
@@ -66,6 +72,16 @@ pub struct Fit<'a, N: Network, L = Mse, O = Sgd> {
     callbacks: Vec<Box<dyn Callback<N> + 'a>>,
     verbosity: Verbosity,
     grad_norms: bool,
+    activations: bool,
+    penalty: Option<Penalty>,
+    clip: Option<Clip>,
+}
+
+/// Gradient clipping of a [`Fit`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Clip {
+    Norm(f32),
+    Value(f32),
 }
 
 impl<'a, N: Network> Fit<'a, N> {
@@ -87,6 +103,9 @@ impl<'a, N: Network> Fit<'a, N> {
             callbacks: Vec::new(),
             verbosity: Verbosity::Auto,
             grad_norms: false,
+            activations: false,
+            penalty: None,
+            clip: None,
         }
     }
 }
@@ -165,9 +184,47 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     }
 
     /// Records the per-layer gradient norms of every epoch in the [`History`]
-    /// (to see vanishing and exploding gradients).
+    /// (to see vanishing and exploding gradients): `‖∂C/∂θ_l‖₂` of each
+    /// layer's parameters, penalty included, before clipping, averaged over
+    /// the epoch's batches.
     pub fn record_gradient_norms(mut self, record: bool) -> Self {
         self.grad_norms = record;
+        self
+    }
+
+    /// Records per-layer statistics of the layer outputs (mean, standard
+    /// deviation, fraction of zeros over the epoch's training batches) in
+    /// [`Epoch::activations`], to see saturated sigmoids and dead ReLUs.
+    /// Costs one pass over the activations per batch.
+    pub fn record_activations(mut self, record: bool) -> Self {
+        self.activations = record;
+        self
+    }
+
+    /// Adds a penalty on the weight matrices (not biases) to the loss:
+    /// `C' = C + λ Σ|w|` ([`Penalty::L1`]) or `C' = C + ½ λ Σ w²`
+    /// ([`Penalty::L2`]); its gradient `λ sign(w)` or `λ w` is added to every
+    /// batch's gradient before clipping and the step (see
+    /// [`Penalty::add_grad_on_weights`]). The reported loss is the data loss
+    /// `C`, without the penalty term.
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = Some(penalty);
+        self
+    }
+
+    /// Clips every batch's gradient to a global 2-norm of at most `max_norm`
+    /// before the step, as torch's `clip_grad_norm_`: `g ← g · max_norm / (‖g‖₂ + 1e-6)`
+    /// when that factor is below 1 (see [`clip_grad_norm`]).
+    pub fn clip_grad_norm(mut self, max_norm: f32) -> Self {
+        self.clip = Some(Clip::Norm(max_norm));
+        self
+    }
+
+    /// Clamps every gradient value into `[−clip, clip]` before the step, as
+    /// torch's `clip_grad_value_` (see [`clip_grad_value`]). Replaces
+    /// [`clip_grad_norm`](Fit::clip_grad_norm) if both are set (the last wins).
+    pub fn clip_grad_value(mut self, clip: f32) -> Self {
+        self.clip = Some(Clip::Value(clip));
         self
     }
 
@@ -177,8 +234,14 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     }
 
     /// Trains. Returns the [`History`] of every epoch, or an error: bad data
-    /// (lengths, an empty set, a bad split), or [`Error::Diverged`] when a
-    /// batch's loss is not finite (the weights from before it are kept).
+    /// (lengths, an empty set, a bad split), [`Error::Diverged`] when a
+    /// batch's loss is not finite, or [`Error::NonFiniteGradient`] when its
+    /// gradient is not (in both cases the weights from before that batch are
+    /// kept: the check comes before the step).
+    ///
+    /// Each batch: forward and backward pass (mean gradient `g` of the
+    /// loss), `g += ∇penalty` (weights only), per-layer norms recorded,
+    /// clipping, then the optimizer's step.
     pub fn run(&mut self) -> Result<History> {
         check_len("targets (ys)", self.xs.len(), self.ys.len())?;
         if self.batch_size == 0 {
@@ -217,6 +280,8 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
         let mut by: Vec<N::Output> = Vec::with_capacity(batch_size);
         let layers = layer_param_counts::<N>();
         let mut history = History::default();
+        N::visit(&mut |info| history.layers.push(std::format!("{info}")));
+        let n_layers = history.layers.len();
         let mut progress = progress::Progress::new(self.verbosity, self.epochs);
         let want_acc = self.metrics.contains(&Metric::Accuracy);
         let want_mae = self.metrics.contains(&Metric::Mae);
@@ -233,6 +298,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
             progress.start_epoch(epoch, batches);
             let mut sums = Sums::default();
             let mut norm_sums = vec![0.0f64; if self.grad_norms { layers.len() } else { 0 }];
+            let mut act_sums = vec![ActSums::default(); if self.activations { n_layers } else { 0 }];
             for (b, chunk) in train.chunks(batch_size).enumerate() {
                 bx.clear();
                 by.clear();
@@ -253,10 +319,37 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
                 };
                 let outputs: &[N::Output] = bytemuck::cast_slice(&workspace[..chunk.len() * N::OUT]);
                 sums.add(loss, outputs, &by, want_acc, want_mae);
+                if self.activations {
+                    let n = chunk.len();
+                    let (y, rest) = workspace.split_at(n * N::OUT);
+                    let cache = &rest[n * N::OUT..n * N::OUT + n * N::CACHE];
+                    let mut layer = act_sums.iter_mut();
+                    N::visit_outputs(y, cache, n, &mut |a| {
+                        if let Some(s) = layer.next() {
+                            s.add(a);
+                        }
+                    });
+                }
+                if let Some(penalty) = self.penalty {
+                    penalty.add_grad_on_weights::<N>(self.net.params(), grad.params_mut());
+                }
+                let norm = grad_norm(grad.params());
+                if !norm.is_finite() {
+                    return Err(Error::NonFiniteGradient { epoch, batch: b + 1, norm });
+                }
                 if self.grad_norms {
                     for (sum, norm) in norm_sums.iter_mut().zip(layer_norms(grad.params(), &layers)) {
                         *sum += norm as f64;
                     }
+                }
+                match self.clip {
+                    Some(Clip::Norm(max)) => {
+                        clip_grad_norm(grad.params_mut(), max);
+                    }
+                    Some(Clip::Value(v)) => {
+                        clip_grad_value(grad.params_mut(), v);
+                    }
+                    None => {}
                 }
                 self.optimizer.step(self.net.params_mut(), grad.params());
                 let elapsed = started.elapsed().as_secs_f64().max(1e-9);
@@ -271,6 +364,8 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
                 lr: self.optimizer.learning_rate(),
                 samples_per_second: train.len() as f64 / train_seconds.max(1e-9),
                 grad_norms: norm_sums.iter().map(|s| (s / batches as f64) as f32).collect(),
+                activations: act_sums.iter().map(ActSums::stats).collect(),
+                momentum: self.optimizer.momentum_coefficient(),
                 ..Epoch::default()
             };
             if let Some((vx, vy)) = &val {
@@ -323,6 +418,9 @@ impl<'a, N: Network, L, O> Fit<'a, N, L, O> {
             callbacks: self.callbacks,
             verbosity: self.verbosity,
             grad_norms: self.grad_norms,
+            activations: self.activations,
+            penalty: self.penalty,
+            clip: self.clip,
         }
     }
 }
@@ -415,6 +513,35 @@ impl Sums {
     }
     fn mae(&self, want: bool) -> Option<f32> {
         want.then(|| (self.abs_err / self.outputs.max(1) as f64) as f32)
+    }
+}
+
+/// Running sums of one layer's outputs over an epoch.
+#[derive(Clone, Default)]
+struct ActSums {
+    sum: f64,
+    squares: f64,
+    zeros: usize,
+    n: usize,
+}
+
+impl ActSums {
+    fn add(&mut self, a: &[f32]) {
+        let (mut s, mut q) = (0.0f64, 0.0f64);
+        for &x in a {
+            s += x as f64;
+            q += x as f64 * x as f64;
+        }
+        self.sum += s;
+        self.squares += q;
+        self.zeros += a.iter().filter(|&&x| x == 0.0).count();
+        self.n += a.len();
+    }
+    fn stats(&self) -> ActivationStats {
+        let n = self.n.max(1) as f64;
+        let mean = self.sum / n;
+        let var = (self.squares / n - mean * mean).max(0.0);
+        ActivationStats { mean: mean as f32, std: var.sqrt() as f32, zero_fraction: (self.zeros as f64 / n) as f32 }
     }
 }
 

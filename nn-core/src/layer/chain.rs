@@ -82,6 +82,14 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
         B::visit_weights(offset + core::mem::size_of::<A>() / 4, f);
     }
 
+    fn visit_outputs(y: &[f32], cache: &[f32], batch: usize, f: &mut dyn FnMut(&[f32])) {
+        let mid = &cache[..batch * A::OUT];
+        let ca = &cache[2 * batch * A::OUT..batch * (2 * A::OUT + A::CACHE)];
+        let cb = &cache[batch * (2 * A::OUT + A::CACHE)..];
+        A::visit_outputs(mid, ca, batch, f);
+        B::visit_outputs(y, cb, batch, f);
+    }
+
     fn forward_one(&self, x: &[f32], y: &mut [f32]) {
         let () = Self::WIDTHS_MATCH;
         let mut mid: A::Output = bytemuck::Zeroable::zeroed();

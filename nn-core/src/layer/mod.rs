@@ -99,6 +99,18 @@ pub unsafe trait Layer: bytemuck::Pod {
         let _ = (offset, f);
     }
 
+    /// After a [`forward`](Layer::forward) pass of `batch` samples, calls `f`
+    /// with the output of every layer, in order, each `batch × OUT` values of
+    /// that layer (the activations `a = f(z)`, for diagnostics): `y` is this
+    /// layer's output and `cache` its cache, as `forward` left them.
+    /// A single layer calls `f(y)`; a [`Chain`] finds the outputs of its inner
+    /// layers in its cache. The backward pass leaves them in place, so this
+    /// also works after `loss_and_grad_in`.
+    fn visit_outputs(y: &[f32], cache: &[f32], batch: usize, f: &mut dyn FnMut(&[f32])) {
+        let _ = cache;
+        f(&y[..batch * Self::OUT])
+    }
+
     /// Inference on one sample: `x` has `IN` values, `y` gets `OUT`. No cache.
     fn forward_one(&self, x: &[f32], y: &mut [f32]);
 

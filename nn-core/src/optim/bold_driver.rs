@@ -192,6 +192,12 @@ impl<O: Optimizer, S> Optimizer for BoldDriver<O, S> {
     fn update(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32]) {
         self.inner.update(params, grads, state)
     }
+    fn momentum_coefficient(&self) -> Option<f32> {
+        self.inner.momentum_coefficient()
+    }
+    fn set_momentum(&mut self, momentum: f32) -> bool {
+        self.inner.set_momentum(momentum)
+    }
     fn learning_rate(&self) -> f32 {
         self.inner.learning_rate()
     }

@@ -50,6 +50,19 @@ pub trait Optimizer {
     /// Sets the learning rate (for schedules).
     fn set_learning_rate(&mut self, lr: f32);
 
+    /// The momentum coefficient μ, for optimizers whose momentum can follow
+    /// a schedule ([`Sgd`]: `v ← μ·v + (1 − τ)·g`); `None` for the others.
+    fn momentum_coefficient(&self) -> Option<f32> {
+        None
+    }
+
+    /// Sets the momentum coefficient μ (for momentum schedules); returns
+    /// whether the optimizer has one (when not, nothing changes).
+    fn set_momentum(&mut self, momentum: f32) -> bool {
+        let _ = momentum;
+        false
+    }
+
     /// The state the optimizer owns, for [`step`](Optimizer::step).
     #[cfg(feature = "alloc")]
     fn owned_state(&mut self) -> &mut alloc::vec::Vec<f32>;

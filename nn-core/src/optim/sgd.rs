@@ -107,6 +107,17 @@ impl Optimizer for Sgd {
         self.steps += 1;
     }
 
+    /// μ (0 without momentum).
+    fn momentum_coefficient(&self) -> Option<f32> {
+        Some(self.momentum)
+    }
+    /// Sets μ between steps. The velocity `v` carries over while μ stays
+    /// nonzero; going from μ = 0 to μ > 0 starts `v` at zero (there was no
+    /// buffer), and μ = 0 drops the buffer.
+    fn set_momentum(&mut self, momentum: f32) -> bool {
+        self.momentum = momentum;
+        true
+    }
     fn learning_rate(&self) -> f32 {
         self.lr
     }
