@@ -34,6 +34,8 @@ pub mod optim;
 pub mod regularize;
 mod rng;
 pub mod schedule;
+#[cfg(feature = "alloc")]
+mod scratch;
 
 pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
@@ -45,7 +47,7 @@ pub use loss::{
 };
 #[cfg(feature = "alloc")]
 pub use network::Grads;
-pub use network::{Mode, Network, Summary};
+pub use network::{Mode, Network, Summary, PREDICT_CHUNK};
 pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Sgd, SnapshotBuffer, Verdict};
 pub use regularize::{clip_grad_norm, clip_grad_value, Penalty};
 pub use rng::{rng, Rng};

@@ -1,7 +1,7 @@
 //! The user-facing [`Network`] trait, implemented for every [`Layer`].
 
 #[cfg(feature = "alloc")]
-use alloc::{boxed::Box, vec};
+use alloc::boxed::Box;
 
 use core::fmt::{self, Write as _};
 
@@ -24,7 +24,12 @@ pub enum Mode<'a> {
 /// batch whose slices disagree in length is an [`Error`].
 ///
 /// The `*_in` methods work on caller-provided buffers and never allocate
-/// (bare-metal training); the others (feature `alloc`) allocate what they need.
+/// (bare-metal training). The one exception is the `matrixmultiply`
+/// fallback of [`kernel`](crate::kernel), used with `std` only on machines
+/// without the AVX+FMA kernels, which allocates its packing buffers. The
+/// other methods (feature `alloc`) allocate what they need; with `std`,
+/// `train_step`, `loss_and_grad`'s workspace and `predict_batch` reuse
+/// per-thread scratch memory, so a training loop allocates on its first step only.
 pub trait Network: Layer {
     /// Input width.
     const INPUT: usize = Self::IN;
@@ -121,8 +126,27 @@ pub trait Network: Layer {
     }
 
     /// The outputs for a batch of inputs; `outputs` must be as long as `xs`.
+    ///
+    /// With `alloc`, batches go through the batched kernels in chunks of
+    /// [`PREDICT_CHUNK`] samples, using per-thread scratch memory (allocated
+    /// on the first call); without, sample by sample. The outputs are the
+    /// same bits as [`predict`](Network::predict) on each sample, except on
+    /// targets without the AVX kernels where batches of 4 or more use the
+    /// `matrixmultiply` GEMM (summed in another order).
     fn predict_batch(&self, xs: &[Self::Input], outputs: &mut [Self::Output]) -> Result<()> {
         check_len("outputs", xs.len(), outputs.len())?;
+        #[cfg(feature = "alloc")]
+        if xs.len() > 1 {
+            let chunk = PREDICT_CHUNK.min(xs.len());
+            crate::scratch::with_scratch(chunk * Self::CACHE, |cache| {
+                for (x, y) in xs.chunks(chunk).zip(outputs.chunks_mut(chunk)) {
+                    let n = x.len();
+                    let (x, y) = (bytemuck::cast_slice(x), bytemuck::cast_slice_mut(y));
+                    self.forward(x, y, &mut cache[..n * Self::CACHE], n, &mut Mode::Eval);
+                }
+            });
+            return Ok(());
+        }
         for (x, y) in xs.iter().zip(outputs.iter_mut()) {
             self.forward_one(x.as_ref(), y.as_mut());
         }
@@ -230,8 +254,9 @@ pub trait Network: Layer {
     #[cfg(feature = "alloc")]
     fn loss_and_grad<L: Loss>(&self, xs: &[Self::Input], ys: &[Self::Output], loss: &L) -> Result<(f32, Grads<Self>)> {
         let mut grad = Self::zeroed_boxed();
-        let mut workspace = vec![0.0; Self::WORKSPACE_PER_SAMPLE * xs.len()];
-        let l = self.loss_and_grad_in(xs, ys, loss, &mut grad, &mut workspace, Mode::Eval)?;
+        let l = crate::scratch::with_scratch(Self::WORKSPACE_PER_SAMPLE * xs.len(), |workspace| {
+            self.loss_and_grad_in(xs, ys, loss, &mut grad, workspace, Mode::Eval)
+        })?;
         Ok((l, Grads(grad)))
     }
 
@@ -248,15 +273,23 @@ pub trait Network: Layer {
         opt: &mut O,
         rng: &mut Rng,
     ) -> Result<f32> {
-        let mut grad = Self::zeroed_boxed();
-        let mut workspace = vec![0.0; Self::WORKSPACE_PER_SAMPLE * xs.len()];
-        let l = self.loss_and_grad_in(xs, ys, loss, &mut grad, &mut workspace, Mode::Train(rng))?;
-        opt.step(self.params_mut(), grad.params());
-        Ok(l)
+        // The gradient and the workspace live in per-thread scratch memory
+        // (with `std`), so a training loop allocates only on its first step.
+        crate::scratch::with_scratch(Self::PARAMS + Self::WORKSPACE_PER_SAMPLE * xs.len(), |scratch| {
+            let (grad, workspace) = scratch.split_at_mut(Self::PARAMS);
+            grad.fill(0.0);
+            let grad: &mut Self = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(grad));
+            let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;
+            opt.step(self.params_mut(), grad.params());
+            Ok(l)
+        })
     }
 }
 
 impl<L: Layer> Network for L {}
+
+/// Samples per chunk of [`Network::predict_batch`] (feature `alloc`).
+pub const PREDICT_CHUNK: usize = 256;
 
 /// The table printed by [`Network::summary`]:
 ///

@@ -1,0 +1,249 @@
+//! The figures of `benches/compare/run.sh`, for this library: MNIST
+//! 784-128-10 (`Dense<784, 128, ReLU>`, `Dropout<0.5>`, `Dense<128, 10, Softmax>`,
+//! Adam, `CrossEntropy`), one JSON object per line on stdout.
+//!
+//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict]`
+//! (with `--features parallel`: also training at batch 256 and inference at
+//! batch 10,000 on rayon's threads; set `RAYON_NUM_THREADS` to choose how many).
+//!
+//! Each figure is the median of `--repeats` timed runs, timed by the CPU time
+//! of the thread (so that other processes on a shared machine do not count;
+//! `NN_CLOCK=wall` for wall-clock time, which multi-threaded figures always use).
+
+use std::time::Instant;
+
+use nn::data::{mnist, one_hot};
+use nn::fit::Verbosity;
+use nn::prelude::*;
+
+nn::network! {
+    /// The MNIST classifier of the examples.
+    pub struct Mnist { Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax> }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Set when several threads work (CPU time of one thread would undercount).
+static WALL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Seconds of CPU time of this thread (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`),
+/// so that other processes on a shared machine do not count; `None` (use
+/// wall-clock time) off Linux, with `NN_CLOCK=wall`, or when several threads work.
+fn cpu_seconds() -> Option<f64> {
+    if WALL.load(std::sync::atomic::Ordering::Relaxed) || std::env::var("NN_CLOCK").is_ok_and(|c| c == "wall") {
+        return None;
+    }
+    thread_cpu_seconds()
+}
+
+#[cfg(target_os = "linux")]
+fn thread_cpu_seconds() -> Option<f64> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut t = Timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: the C library's clock_gettime writes one timespec (64-bit Linux layout).
+    let ok = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
+    ok.then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_seconds() -> Option<f64> {
+    None
+}
+
+/// The clock of the figures: per-thread CPU time when available (one thread), else wall time.
+struct Clock(Option<f64>, Instant);
+
+impl Clock {
+    fn start() -> Self {
+        Clock(cpu_seconds(), Instant::now())
+    }
+    fn seconds(&self) -> f64 {
+        match (self.0, cpu_seconds()) {
+            (Some(a), Some(b)) => b - a,
+            _ => self.1.elapsed().as_secs_f64(),
+        }
+    }
+    fn name() -> &'static str {
+        if cpu_seconds().is_some() {
+            "cpu"
+        } else {
+            "wall"
+        }
+    }
+}
+
+/// Median seconds of `repeats` runs of `f` (after one untimed warm-up run).
+fn time(repeats: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    median(
+        (0..repeats)
+            .map(|_| {
+                let t = Clock::start();
+                f();
+                t.seconds()
+            })
+            .collect(),
+    )
+}
+
+fn emit(name: &str, value: f64, unit: &str, threads: usize) {
+    let clock = Clock::name();
+    println!(
+        "{{\"impl\": \"nn\", \"figure\": \"{name}\", \"value\": {value:.6}, \"unit\": \"{unit}\", \"threads\": {threads}, \"clock\": \"{clock}\"}}"
+    );
+}
+
+struct Args {
+    data: String,
+    repeats: usize,
+    quick: bool,
+    only: Option<String>,
+}
+
+fn args() -> Args {
+    let mut a =
+        Args { data: concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").into(), repeats: 7, quick: false, only: None };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--data" => a.data = it.next().expect("--data DIR"),
+            "--repeats" => a.repeats = it.next().and_then(|n| n.parse().ok()).expect("--repeats N"),
+            "--quick" => a.quick = true,
+            "--only" => a.only = it.next(),
+            _ => {} // `cargo bench` passes --bench
+        }
+    }
+    a
+}
+
+/// Training samples per second: `fit` over `n` samples (shuffled mini-batches), median of the repeats.
+fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize, repeats: usize) -> f64 {
+    let mut opt = Some(Adam::new(1e-3));
+    let mut rates = Vec::new();
+    for r in 0..=repeats {
+        let started = Clock::start();
+        let mut fit = net
+            .fit(xs, ys)
+            .loss(CrossEntropy)
+            .optimizer(opt.take().unwrap())
+            .epochs(1)
+            .batch_size(batch)
+            .seed(r as u64)
+            .verbosity(Verbosity::Quiet);
+        fit.run().expect("training");
+        let seconds = started.seconds();
+        opt = Some(fit.optimizer_ref().clone());
+        if r > 0 {
+            rates.push(xs.len() as f64 / seconds);
+        }
+    }
+    median(rates)
+}
+
+fn main() {
+    let args = args();
+    let data = mnist::load(&args.data).expect("MNIST data (see --data)");
+    let train_y = one_hot::<10>(&data.train_labels).unwrap();
+    let n_train = if args.quick { 12_800 } else { data.train_images.len() };
+    let (xs, ys) = (&data.train_images[..n_train], &train_y[..n_train]);
+    let test = &data.test_images;
+    let mut net = Mnist::boxed(&mut nn::rng(0));
+    let repeats = args.repeats;
+
+    let want = |what: &str| args.only.as_deref().is_none_or(|o| o == what);
+    if args.only.as_deref() == Some("kernels") {
+        return kernels();
+    }
+    if want("train") {
+        emit("train_samples_per_s_b64", train_rate(&mut net, xs, ys, 64, repeats.min(5)), "samples/s", 1);
+    }
+    if !want("predict") {
+        return;
+    }
+
+    let n1 = if args.quick { 1_000 } else { 10_000 };
+    let mut sink = 0.0f32;
+    let s = time(repeats, || {
+        for x in &test[..n1] {
+            sink += net.predict(x)[0];
+        }
+    });
+    emit("predict_b1_us", s / n1 as f64 * 1e6, "µs", 1);
+
+    let mut out = vec![[0.0f32; 10]; test.len()];
+    let s = time(repeats, || {
+        for (x, y) in test.chunks(64).zip(out.chunks_mut(64)) {
+            net.predict_batch(x, y).unwrap();
+        }
+    });
+    emit("predict_b64_samples_per_s", test.len() as f64 / s, "samples/s", 1);
+    let s = time(repeats, || net.predict_batch(test, &mut out).unwrap());
+    emit("predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", 1);
+    std::hint::black_box(sink);
+
+    #[cfg(feature = "parallel")]
+    {
+        // rayon's pool: RAYON_NUM_THREADS, else one thread per core
+        let threads = std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        WALL.store(threads > 1, std::sync::atomic::Ordering::Relaxed);
+        emit("train_samples_per_s_b256", train_rate(&mut net, xs, ys, 256, repeats.min(5)), "samples/s", threads);
+        let s = time(repeats, || net.predict_batch(test, &mut out).unwrap());
+        emit("predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", threads);
+    }
+}
+
+/// The dense kernels alone on the MNIST shapes (batch 64): GFLOP/s of the
+/// fastest of many runs (`--only kernels`, for tuning).
+fn kernels() {
+    use nn::kernel;
+    let mut rng = nn::rng(1);
+    let mut v = |n: usize| (0..n).map(|_| rng.uniform() - 0.5).collect::<Vec<f32>>();
+    for (batch, n_in, n_out) in [(64usize, 784usize, 128usize), (64, 128, 10), (1, 784, 128), (64, 1024, 1024)] {
+        let (x, w, b, dz) = (v(batch * n_in), v(n_out * n_in), v(n_out), v(batch * n_out));
+        let (mut z, mut dw, mut db, mut dx) = (v(batch * n_out), v(n_out * n_in), v(n_out), v(batch * n_in));
+        let flops = 2.0 * (batch * n_in * n_out) as f64;
+        let best = |f: &mut dyn FnMut()| {
+            let reps = (2e8 / flops).ceil() as usize;
+            (0..15)
+                .map(|_| {
+                    let t = Clock::start();
+                    for _ in 0..reps {
+                        f();
+                    }
+                    t.seconds() / reps as f64
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let f = best(&mut || kernel::dense_forward(&x, &w, &b, &mut z, n_in, n_out));
+        let p = best(&mut || kernel::dense_backward_params(&x, &dz, &mut dw, &mut db, n_in, n_out));
+        let i = best(&mut || kernel::dense_backward_input(&dz, &w, &mut dx, n_in, n_out));
+        println!(
+            "{batch}x{n_in}->{n_out}: forward {:.1} GFLOP/s ({:.1} µs), dW {:.1} GFLOP/s ({:.1} µs), dX {:.1} GFLOP/s ({:.1} µs)",
+            flops / f * 1e-9,
+            f * 1e6,
+            flops / p * 1e-9,
+            p * 1e6,
+            flops / i * 1e-9,
+            i * 1e6
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! Criterion benchmarks: `cargo bench --bench nn` (add `--features parallel`
+//! for the rayon path; `-- mnist` runs the MNIST group alone).
+//!
+//! - `mnist`: the 784-128-10 classifier (`Dense<784, 128, ReLU>`,
+//!   `Dropout<0.5>`, `Dense<128, 10, Softmax>`, Adam, `CrossEntropy`):
+//!   predict batch 1, 64 and 10,000, and one training step of batch 64.
+//! - `tiny`: 2-8-1, the per-call overhead.
+//! - `wide`: 1024-1024-1024, the kernels on large matrices.
+//!
+//! Inputs are seeded pseudo-random values in [0, 1) (the timings do not
+//! depend on the values; `benches/compare` runs on MNIST itself).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use nn::prelude::*;
+
+nn::network! {
+    /// The MNIST classifier of the examples.
+    pub struct Mnist { Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax> }
+}
+nn::network! {
+    /// A tiny net: what a call costs besides arithmetic.
+    pub struct Tiny { Dense<2, 8, Tanh>, Dense<8, 1, Sigmoid> }
+}
+nn::network! {
+    /// A wide net: 2.1 M parameters.
+    pub struct Wide { Dense<1024, 1024, ReLU>, Dense<1024, 1024> }
+}
+
+fn inputs<const N: usize>(n: usize, rng: &mut Rng) -> Vec<[f32; N]> {
+    (0..n).map(|_| core::array::from_fn(|_| rng.uniform())).collect()
+}
+
+fn one_hot_targets<const N: usize>(n: usize) -> Vec<[f32; N]> {
+    (0..n).map(|i| core::array::from_fn(|k| if k == i % N { 1.0 } else { 0.0 })).collect()
+}
+
+/// predict at batch 1, `predict_batch` at the given sizes, `train_step` at `train_batch`.
+macro_rules! bench_net {
+    ($c:expr, $group:literal, $Net:ty, $in:expr, $out:expr, $loss:expr, $batches:expr, $train_batch:expr) => {{
+        let mut group = $c.benchmark_group($group);
+        let mut rng = nn::rng(7);
+        let mut net = <$Net>::boxed(&mut rng);
+        let xs = inputs::<{ $in }>(*$batches.iter().max().unwrap(), &mut rng);
+        group.throughput(Throughput::Elements(1));
+        group.bench_function("predict/1", |b| b.iter(|| net.predict(black_box(&xs[0]))));
+        for &n in $batches.iter().filter(|&&n| n > 1) {
+            let mut out = vec![[0.0f32; $out]; n];
+            group.throughput(Throughput::Elements(n as u64));
+            group.bench_with_input(BenchmarkId::new("predict_batch", n), &n, |b, &n| {
+                b.iter(|| net.predict_batch(black_box(&xs[..n]), &mut out).unwrap())
+            });
+        }
+        let n = $train_batch;
+        let ys = one_hot_targets::<{ $out }>(n);
+        let mut opt = Adam::new(1e-4);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::new("train_step", n), &n, |b, &n| {
+            b.iter(|| net.train_step(black_box(&xs[..n]), &ys, &$loss, &mut opt, &mut rng).unwrap())
+        });
+        group.finish();
+    }};
+}
+
+fn mnist(c: &mut Criterion) {
+    bench_net!(c, "mnist", Mnist, 784, 10, CrossEntropy, [1usize, 64, 10_000], 64usize);
+}
+
+fn tiny(c: &mut Criterion) {
+    bench_net!(c, "tiny", Tiny, 2, 1, Mse, [1usize, 64], 4usize);
+}
+
+fn wide(c: &mut Criterion) {
+    bench_net!(c, "wide", Wide, 1024, 1024, Mse, [1usize, 64], 64usize);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = mnist, tiny, wide
+}
+criterion_main!(benches);
