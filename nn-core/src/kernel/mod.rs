@@ -22,9 +22,10 @@ pub use scalar::{axpy, dot};
 /// Smallest batch that the GEMM path handles (below it, the scalar kernels win).
 pub const GEMM_MIN_BATCH: usize = 4;
 
+#[cfg(feature = "std")]
 #[inline]
 fn use_gemm(batch: usize) -> bool {
-    cfg!(feature = "std") && batch >= GEMM_MIN_BATCH
+    batch >= GEMM_MIN_BATCH
 }
 
 /// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]` for every row `s` of `x`.
