@@ -52,7 +52,8 @@ for opt in s 3; do
         "${qemu[@]}" -kernel "$elf" > "$log" 2>&1 || { echo "QEMU run failed ($variant, opt $opt):"; cat "$log"; exit 1; }
         echo "== $variant, opt-level $opt"; cat "$log"
         cyc=""
-        if [[ -f $cycles_py ]]; then
+        # (not for MNIST: a trace of its 11 inferences would be millions of lines)
+        if [[ -f $cycles_py && $variant != mnist ]]; then
             "${qemu_trace[@]}" -kernel "$elf" 2>&1 >/dev/null \
                 | python3 "$cycles_py" "$elf" "$objdump" > "$work/log/$variant-o$opt.cycles.txt"
             cat "$work/log/$variant-o$opt.cycles.txt"
@@ -89,13 +90,13 @@ print("|---|---|---|---|---|---|---|")
 inc = {}
 for o in ("s", "3"):
     b = res[("baseline", o)]
-    print(f"| MicroFlow sine 1-16-16-1, int8 (anchor) | {o} | +{mf[o]['flash']:,} | +{mf[o]['ram']} | +{mf[o]['stack']} | {mf[o]['insns']:,} | {mf[o]['cyc']:,} |")
+    print(f"| MicroFlow sine 1-16-16-1, int8 (anchor) | {o} | +{mf[o]['flash']:,} | +{mf[o]['ram']} | +{mf[o]['stack']} | +{mf[o]['insns']:,} | +{mf[o]['cyc']:,} |")
     for v, name in (("sine", "nn sine 1-16-16-1, f32"), ("train", "nn sine + training linked (Adam)"), ("mnist", "nn MNIST 784-128-10, f32")):
         m = res[(v, o)]
         i = {k: m[k] - b[k] for k in ("flash_bytes", "ram_static_bytes", "stack_peak_inference_bytes", "insns_per_inference", "est_cycles_per_inference")}
         inc[f"{v}-opt-{o}"] = i
-        cyc = f"{i['est_cycles_per_inference']:,}" if m["est_cycles_per_inference"] else "n/a"
-        print(f"| {name} | {o} | +{i['flash_bytes']:,} | +{i['ram_static_bytes']} | +{i['stack_peak_inference_bytes']} | {i['insns_per_inference']:,} | {cyc} |")
+        cyc = f"{i['est_cycles_per_inference']:+,}" if m["est_cycles_per_inference"] else "n/a"
+        print(f"| {name} | {o} | +{i['flash_bytes']:,} | +{i['ram_static_bytes']} | {i['stack_peak_inference_bytes']:+} | {i['insns_per_inference']:+,} | {cyc} |")
 for o in ("s", "3"):
     t, s_ = res[("train", o)], res[("sine", o)]
     print(f"training at opt {o}: +{t['flash_bytes'] - s_['flash_bytes']:,} B flash over inference only, "

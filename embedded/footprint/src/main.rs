@@ -31,6 +31,9 @@ use cortex_m_semihosting::{debug, hprintln};
 use nn::prelude::*;
 use panic_semihosting as _;
 
+#[cfg(all(feature = "sine", feature = "mnist"))]
+compile_error!("one model at a time: enable `sine` (or `train`) or `mnist`, not both");
+
 #[cfg(feature = "sine")]
 nn::network! {
     /// sin x on [0, 2π], f32: MicroFlow's sine model's shape.
