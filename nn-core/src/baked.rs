@@ -707,7 +707,7 @@ mod tests {
 
     fn panic_message(bytes: &[u8]) -> String {
         let bytes = bytes.to_vec();
-        let err = std::panic::catch_unwind(move || decode::<Net>(&bytes)).err().expect("decode must fail");
+        let err = std::panic::catch_unwind(move || decode::<Net>(&bytes)).expect_err("decode must fail");
         err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| (*s).into())).unwrap()
     }
 
