@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{map, scale_by_derivative, write_float, Activation};
+use crate::baked::ConstText;
 use crate::init::Init;
 
 /// The exponential linear unit `f(z) = z` for `z > 0`, `α(e^z − 1)` otherwise
@@ -23,6 +24,7 @@ unsafe impl<const ALPHA: u32> bytemuck::Pod for ELU<ALPHA> {}
 // SAFETY: zero-sized.
 unsafe impl<const ALPHA: u32> Activation for ELU<ALPHA> {
     const DEFAULT_INIT: Init = Init::HeUniform;
+    const NAME: ConstText = ConstText::EMPTY.str("ELU<").float(Self::ALPHA).str(">");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("ELU<")?;
         write_float(f, Self::ALPHA)?;

@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::Activation;
+use crate::baked::ConstText;
 
 /// The identity `f(z) = z`, `f'(z) = 1` (a linear layer).
 #[repr(C)]
@@ -12,6 +13,7 @@ unsafe impl bytemuck::Pod for Identity {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for Identity {
+    const NAME: ConstText = ConstText::EMPTY.str("Identity");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Identity")
     }

@@ -28,6 +28,7 @@ pub use softplus::Softplus;
 pub use step::Step;
 pub use tanh::Tanh;
 
+use crate::baked::ConstText;
 use crate::init::Init;
 
 /// An activation function `a = f(z)`.
@@ -45,6 +46,11 @@ pub unsafe trait Activation: bytemuck::Pod + fmt::Debug {
     /// The initializer [`Dense`](crate::Dense) uses for weights in front of
     /// this activation: He (Kaiming) for the ReLU family, Xavier (Glorot) otherwise.
     const DEFAULT_INIT: Init = Init::XavierUniform;
+
+    /// The name as [`describe`](Activation::describe) writes it, at compile
+    /// time (for [`Layer::ARCHITECTURE`](crate::Layer::ARCHITECTURE));
+    /// [`ConstText::UNKNOWN`] unless overridden.
+    const NAME: ConstText = ConstText::UNKNOWN;
 
     /// Writes the name as it is written in `network!`, e.g. `LeakyReLU<0.1>`.
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result;

@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{map, Activation};
+use crate::baked::ConstText;
 use crate::init::Init;
 
 /// The parametric rectifier `f(z) = z` for `z > 0`, `α·z` otherwise, with the
@@ -23,6 +24,7 @@ unsafe impl bytemuck::Pod for PReLU {}
 // SAFETY: repr(C), one f32.
 unsafe impl Activation for PReLU {
     const DEFAULT_INIT: Init = Init::HeUniform;
+    const NAME: ConstText = ConstText::EMPTY.str("PReLU");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("PReLU")
     }

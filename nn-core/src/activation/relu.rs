@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{map, scale_by_derivative, write_float, Activation};
+use crate::baked::ConstText;
 use crate::init::Init;
 
 /// The rectifier `f(z) = max(0, z)`, with `f'(z) = 1` for `z > 0` and `0`
@@ -15,6 +16,7 @@ unsafe impl bytemuck::Pod for ReLU {}
 // SAFETY: zero-sized.
 unsafe impl Activation for ReLU {
     const DEFAULT_INIT: Init = Init::HeUniform;
+    const NAME: ConstText = ConstText::EMPTY.str("ReLU");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("ReLU")
     }
@@ -48,6 +50,7 @@ unsafe impl<const ALPHA: u32> bytemuck::Pod for LeakyReLU<ALPHA> {}
 // SAFETY: zero-sized.
 unsafe impl<const ALPHA: u32> Activation for LeakyReLU<ALPHA> {
     const DEFAULT_INIT: Init = Init::HeUniform;
+    const NAME: ConstText = ConstText::EMPTY.str("LeakyReLU<").float(Self::ALPHA).str(">");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("LeakyReLU<")?;
         write_float(f, Self::ALPHA)?;

@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{map, scale_by_derivative, Activation};
+use crate::baked::ConstText;
 
 /// The logistic sigmoid `σ(z) = 1 / (1 + e^(−z))`, `σ'(z) = σ(z)(1 − σ(z))`.
 ///
@@ -26,6 +27,7 @@ pub(crate) fn sigmoid(z: f32) -> f32 {
 
 // SAFETY: zero-sized.
 unsafe impl Activation for Sigmoid {
+    const NAME: ConstText = ConstText::EMPTY.str("Sigmoid");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Sigmoid")
     }

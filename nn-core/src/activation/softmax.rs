@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::Activation;
+use crate::baked::ConstText;
 
 /// The softmax over each row, `a_i = e^(z_i) / Σ_j e^(z_j)`, computed as
 /// `e^(z_i − max z)` so that no logit overflows.
@@ -41,6 +42,7 @@ pub(crate) fn softmax_backward_row(a: &[f32], d: &mut [f32]) {
 // SAFETY: zero-sized.
 unsafe impl Activation for Softmax {
     const IS_SOFTMAX: bool = true;
+    const NAME: ConstText = ConstText::EMPTY.str("Softmax");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Softmax")
     }

@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::sigmoid::sigmoid;
 use super::{map, scale_by_derivative, Activation};
+use crate::baked::ConstText;
 
 /// The softplus `f(z) = ln(1 + e^z)`, a smooth ReLU; `f'(z) = σ(z)`.
 ///
@@ -15,6 +16,7 @@ unsafe impl bytemuck::Pod for Softplus {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for Softplus {
+    const NAME: ConstText = ConstText::EMPTY.str("Softplus");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Softplus")
     }

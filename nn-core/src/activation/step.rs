@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{map, Activation};
+use crate::baked::ConstText;
 
 /// The Heaviside step of the perceptron: `f(z) = 1` if `z ≥ 0`, else `0`.
 ///
@@ -18,6 +19,7 @@ unsafe impl bytemuck::Pod for Step {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for Step {
+    const NAME: ConstText = ConstText::EMPTY.str("Step");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Step")
     }

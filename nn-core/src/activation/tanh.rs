@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{map, scale_by_derivative, Activation};
+use crate::baked::ConstText;
 
 /// The hyperbolic tangent `tanh(z)`, `tanh'(z) = 1 − tanh²(z)`.
 #[repr(C)]
@@ -12,6 +13,7 @@ unsafe impl bytemuck::Pod for Tanh {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for Tanh {
+    const NAME: ConstText = ConstText::EMPTY.str("Tanh");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Tanh")
     }

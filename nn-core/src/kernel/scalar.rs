@@ -8,20 +8,29 @@
 //! in order.
 
 /// `Σ a_i b_i` in the fixed order documented in the [module docs](self).
+///
+/// The eight partial sums are separate locals (not an array), so that even at
+/// `opt-level = "s"`, where the lane loop would not be unrolled, they stay in
+/// registers; the operations and their order are those of the specification.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut s = [0.0f32; 8];
-    let chunks = n / 8;
-    for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for l in 0..8 {
-            s[l] += ca[l] * cb[l];
-        }
+    let (mut s0, mut s1, mut s2, mut s3, mut s4, mut s5, mut s6, mut s7) = (0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut ca, mut cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        s0 += x[0] * y[0];
+        s1 += x[1] * y[1];
+        s2 += x[2] * y[2];
+        s3 += x[3] * y[3];
+        s4 += x[4] * y[4];
+        s5 += x[5] * y[5];
+        s6 += x[6] * y[6];
+        s7 += x[7] * y[7];
     }
-    let mut total = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-    for i in chunks * 8..n {
-        total += a[i] * b[i];
+    let mut total = ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        total += x * y;
     }
     total
 }

@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::{Layer, LayerInfo};
 use crate::activation::Activation;
+use crate::baked::ConstText;
 use crate::init::Init;
 use crate::{kernel, Identity, Mode, Rng};
 
@@ -54,6 +55,8 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
     const OUT: usize = OUT;
     /// The pre-activations `z`.
     const CACHE: usize = OUT;
+    const ARCHITECTURE: ConstText =
+        ConstText::EMPTY.str("Dense<").usize(IN).str(", ").usize(OUT).str(", ").text(A::NAME).str(">");
     type Input = [f32; IN];
     type Output = [f32; OUT];
 

@@ -16,6 +16,7 @@ pub use chain::Chain;
 pub use dense::Dense;
 pub use dropout::Dropout;
 
+use crate::baked::ConstText;
 use crate::init::Init;
 use crate::{Mode, Rng};
 
@@ -63,6 +64,11 @@ pub unsafe trait Layer: bytemuck::Pod {
     const CACHE: usize;
     /// Number of layers (a [`Chain`] counts its parts).
     const DEPTH: usize = 1;
+    /// The architecture text at compile time, the same as [`visit`](Layer::visit)
+    /// describes at run time (`Dense<784, 128, ReLU>, Dropout<0.5>, ...`): what
+    /// [`baked::decode`](crate::baked::decode) checks a weight file against.
+    /// Layers that do not override it are [`ConstText::UNKNOWN`].
+    const ARCHITECTURE: ConstText = ConstText::UNKNOWN;
     /// One input row, `[f32; IN]`.
     type Input: bytemuck::Pod + AsRef<[f32]> + AsMut<[f32]> + fmt::Debug;
     /// One output row, `[f32; OUT]`.
