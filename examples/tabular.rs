@@ -107,5 +107,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .seed(1)
         .run(&space.random(12, 3))?;
     println!("{results}");
+    if test.accuracy.unwrap_or(0.0) < 0.9 {
+        eprintln!("test accuracy below 90%: something is wrong");
+        std::process::exit(1);
+    }
     Ok(())
 }
