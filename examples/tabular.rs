@@ -22,8 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let table = csv::read_classes::<30>(path, "diagnosis")?;
     let ys = table.one_hot::<2>()?;
     println!(
-        "{}: {} rows, {} features ({} … {}), classes {:?}",
-        "data/breast_cancer/breast_cancer.csv",
+        "data/breast_cancer/breast_cancer.csv: {} rows, {} features ({} … {}), classes {:?}",
         table.features.len(),
         table.feature_names.len(),
         table.feature_names[0],
@@ -108,5 +107,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .seed(1)
         .run(&space.random(12, 3))?;
     println!("{results}");
+    if test.accuracy.unwrap_or(0.0) < 0.9 {
+        eprintln!("test accuracy below 90%: something is wrong");
+        std::process::exit(1);
+    }
     Ok(())
 }

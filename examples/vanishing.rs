@@ -135,5 +135,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "\nwrote target/examples/vanishing_norms.svg, vanishing_loss.svg, vanishing_sigmoid.svg, vanishing_relu.svg"
     );
+    if !(ratio(s1) < 1e-3 && ratio(r1) > 1e-2 && acc(&relu) > acc(&sigmoid)) {
+        eprintln!("the difference did not show: check the setup");
+        std::process::exit(1);
+    }
     Ok(())
 }

@@ -20,6 +20,11 @@ nn::network! {
     pub struct Xor { hidden: Dense<2, 8, Tanh>, out: Dense<8, 1, Sigmoid> }
 }
 
+nn::network! {
+    /// Three layers and a standalone activation: nested chains in the cache.
+    pub struct Deep { a: Dense<2, 4, ReLU>, b: Dense<4, 3>, t: Tanh, c: Dense<3, 2, Softmax> }
+}
+
 fn data(n: usize) -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
     let mut rng = nn::rng(11);
     let xs: Vec<[f32; 2]> = (0..n).map(|_| [rng.uniform() * 2.0 - 1.0, rng.uniform() * 2.0 - 1.0]).collect();
@@ -137,6 +142,53 @@ fn activation_statistics_are_those_of_the_layer_outputs() {
     let norm = |r: std::ops::Range<usize>| g[r].iter().map(|x| x * x).sum::<f32>().sqrt();
     assert!((e.grad_norms[0] - norm(0..24)).abs() < 1e-6);
     assert!((e.grad_norms[1] - norm(24..33)).abs() < 1e-6);
+}
+
+/// Mean and population std in f64.
+fn moments(values: &[f32]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().map(|&v| v as f64).sum::<f64>() / n;
+    (mean, (values.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt())
+}
+
+#[test]
+fn activation_statistics_through_nested_chains_and_batches() {
+    let (xs, _) = data(12);
+    let ys: Vec<[f32; 2]> = xs.iter().map(|x| if x[0] > 0.0 { [1.0, 0.0] } else { [0.0, 1.0] }).collect();
+    let mut net = Deep::boxed(&mut nn::rng(9));
+    let before = *net;
+    // Rate 0: every batch sees the same weights, so the epoch statistics are
+    // those of the initial network over all samples, in batches of 5, 5 and 2.
+    let history = net
+        .fit(&xs, &ys)
+        .loss(CrossEntropy)
+        .optimizer(Sgd::new(0.0))
+        .batch_size(5)
+        .record_activations(true)
+        .quiet()
+        .run()
+        .unwrap();
+    let e = &history.epochs[0];
+    assert_eq!(history.layers, ["Dense<2, 4, ReLU>", "Dense<4, 3, Identity>", "Tanh", "Dense<3, 2, Softmax>"]);
+    let mut outs: [Vec<f32>; 4] = Default::default();
+    for x in &xs {
+        let (mut a, mut b, mut t, mut c) = ([0.0; 4], [0.0; 3], [0.0; 3], [0.0; 2]);
+        before.a.forward_one(x, &mut a);
+        before.b.forward_one(&a, &mut b);
+        before.t.forward_one(&b, &mut t);
+        before.c.forward_one(&t, &mut c);
+        outs[0].extend_from_slice(&a);
+        outs[1].extend_from_slice(&b);
+        outs[2].extend_from_slice(&t);
+        outs[3].extend_from_slice(&c);
+    }
+    for (l, (stats, values)) in e.activations.iter().zip(&outs).enumerate() {
+        let (mean, std) = moments(values);
+        assert!((stats.mean as f64 - mean).abs() < 1e-5, "layer {l}: {stats:?} vs mean {mean}");
+        assert!((stats.std as f64 - std).abs() < 1e-5, "layer {l}: {stats:?} vs std {std}");
+        let zeros = values.iter().filter(|&&v| v == 0.0).count() as f32 / values.len() as f32;
+        assert_eq!(stats.zero_fraction, zeros, "layer {l}");
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::{Network, Optimizer, PlateauMode, ReduceLrOnPlateau, Result, Schedule
 pub struct Context<'a, N> {
     /// The network being trained.
     pub net: &'a mut N,
-    /// Its optimizer (for the learning rate).
+    /// Its optimizer (for the learning rate and, where there is one, the momentum).
     pub optimizer: &'a mut dyn Optimizer,
 }
 
