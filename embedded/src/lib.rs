@@ -74,12 +74,14 @@ pub fn stack_peak() -> u32 {
     (top - p) as u32
 }
 
+/// A check: runs, prints, and says whether it passed.
+pub type Check = fn(&mut SYST) -> bool;
+
 /// Runs every check, printing as it goes; `true` if all passed.
 pub fn run_all(syst: &mut SYST) -> bool {
     start_systick(syst);
     let mut all = true;
-    let checks: [(&str, fn(&mut SYST) -> bool); 3] =
-        [("mnist", mnist::check), ("xor", xor::check), ("sine", sine::check)];
+    let checks: [(&str, Check); 3] = [("mnist", mnist::check), ("xor", xor::check), ("sine", sine::check)];
     for (name, check) in checks {
         let ok = check(syst);
         println!("check {}: {}", name, if ok { "ok" } else { "FAILED" });

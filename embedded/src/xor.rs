@@ -55,14 +55,13 @@ pub fn check(syst: &mut SYST) -> bool {
         println!("xor {} {} -> {} (target {})", x[0], x[1], out, y[0]);
     }
     println!(
-        "xor: {} epochs, loss {} (goal < {}), {} of 4 right; {} parameters, workspace {} f32{}",
+        "xor: {} epochs, loss {} (goal < {}), {} of 4 right; {} parameters, workspace {} f32",
         EPOCHS,
         final_loss,
         LOSS_GOAL,
         right,
         Xor::PARAMS,
-        workspace.len(),
-        ""
+        workspace.len()
     );
     if let Some(n) = step_insns {
         println!("xor insns_per_train_step (batch 4): {}", n);
