@@ -31,6 +31,8 @@ pub mod loss;
 mod math;
 mod network;
 pub mod optim;
+#[cfg(feature = "parallel")]
+pub mod parallel;
 pub mod regularize;
 mod rng;
 pub mod schedule;
