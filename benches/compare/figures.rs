@@ -2,7 +2,7 @@
 //! 784-128-10 (`Dense<784, 128, ReLU>`, `Dropout<0.5>`, `Dense<128, 10, Softmax>`,
 //! Adam, `CrossEntropy`), one JSON object per line on stdout.
 //!
-//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict]`
+//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|parallel|kernels|callgrind]`
 //! (with `--features parallel`: also training at batch 256 and inference at
 //! batch 10,000 on rayon's threads; set `RAYON_NUM_THREADS` to choose how many).
 //!
@@ -158,53 +158,55 @@ fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize
 
 fn main() {
     let args = args();
+    if args.only.as_deref() == Some("kernels") {
+        return kernels();
+    }
+    if args.only.as_deref() == Some("callgrind") {
+        return callgrind();
+    }
     let data = mnist::load(&args.data).expect("MNIST data (see --data)");
     let train_y = one_hot::<10>(&data.train_labels).unwrap();
     let n_train = if args.quick { 12_800 } else { data.train_images.len() };
     let (xs, ys) = (&data.train_images[..n_train], &train_y[..n_train]);
     let test = &data.test_images;
     let mut net = Mnist::boxed(&mut nn::rng(0));
+    let mut out = vec![[0.0f32; 10]; test.len()];
     let repeats = args.repeats;
 
     let want = |what: &str| args.only.as_deref().is_none_or(|o| o == what);
-    if args.only.as_deref() == Some("kernels") {
-        return kernels();
-    }
     if want("train") {
         emit("train_samples_per_s_b64", train_rate(&mut net, xs, ys, 64, repeats.min(5)), "samples/s", 1);
     }
-    if !want("predict") {
-        return;
+    if want("predict") {
+        let n1 = if args.quick { 1_000 } else { 10_000 };
+        let mut sink = 0.0f32;
+        let s = time(repeats, || {
+            for x in &test[..n1] {
+                sink += net.predict(x)[0];
+            }
+        });
+        emit("predict_b1_us", s / n1 as f64 * 1e6, "µs", 1);
+
+        let s = time(repeats, || {
+            for (x, y) in test.chunks(64).zip(out.chunks_mut(64)) {
+                net.predict_batch(x, y).unwrap();
+            }
+        });
+        emit("predict_b64_samples_per_s", test.len() as f64 / s, "samples/s", 1);
+        let s = time(repeats, || net.predict_batch(test, &mut out).unwrap());
+        emit("predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", 1);
+        std::hint::black_box(sink);
     }
 
-    let n1 = if args.quick { 1_000 } else { 10_000 };
-    let mut sink = 0.0f32;
-    let s = time(repeats, || {
-        for x in &test[..n1] {
-            sink += net.predict(x)[0];
-        }
-    });
-    emit("predict_b1_us", s / n1 as f64 * 1e6, "µs", 1);
-
-    let mut out = vec![[0.0f32; 10]; test.len()];
-    let s = time(repeats, || {
-        for (x, y) in test.chunks(64).zip(out.chunks_mut(64)) {
-            net.predict_batch(x, y).unwrap();
-        }
-    });
-    emit("predict_b64_samples_per_s", test.len() as f64 / s, "samples/s", 1);
-    let s = time(repeats, || net.predict_batch(test, &mut out).unwrap());
-    emit("predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", 1);
-    std::hint::black_box(sink);
-
     #[cfg(feature = "parallel")]
-    {
+    if want("parallel") {
         // rayon's pool: RAYON_NUM_THREADS, else one thread per core
         let threads = std::env::var("RAYON_NUM_THREADS")
             .ok()
             .and_then(|t| t.parse().ok())
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        WALL.store(threads > 1, std::sync::atomic::Ordering::Relaxed);
+        // wall clock on both sides of the 1-thread vs n-thread ratio
+        WALL.store(true, std::sync::atomic::Ordering::Relaxed);
         emit("train_samples_per_s_b256", train_rate(&mut net, xs, ys, 256, repeats.min(5)), "samples/s", threads);
         let s = time(repeats, || net.predict_batch(test, &mut out).unwrap());
         emit("predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", threads);
@@ -217,6 +219,21 @@ fn kernels() {
     use nn::kernel;
     let mut rng = nn::rng(1);
     let mut v = |n: usize| (0..n).map(|_| rng.uniform() - 0.5).collect::<Vec<f32>>();
+    {
+        let n = 101_770;
+        let (mut p, g, mut state) = (v(n), v(n), vec![0.0f32; 2 * n]);
+        let mut opt = Adam::new(1e-3);
+        let best = (0..15)
+            .map(|_| {
+                let t = Clock::start();
+                for _ in 0..50 {
+                    opt.update(&mut p, &g, &mut state);
+                }
+                t.seconds() / 50.0
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!("Adam update of {n} parameters: {:.1} µs", best * 1e6);
+    }
     for (batch, n_in, n_out) in [(64usize, 784usize, 128usize), (64, 128, 10), (1, 784, 128), (64, 1024, 1024)] {
         let (x, w, b, dz) = (v(batch * n_in), v(n_out * n_in), v(n_out), v(batch * n_out));
         let (mut z, mut dw, mut db, mut dx) = (v(batch * n_out), v(n_out * n_in), v(n_out), v(batch * n_in));
@@ -245,5 +262,39 @@ fn kernels() {
             flops / i * 1e-9,
             i * 1e6
         );
+    }
+}
+
+/// What `benches/BASELINE.md` counts under callgrind (`--only callgrind`):
+/// 100 calls of `predict` (batch 1) in `callgrind_predict_b1`, and 10
+/// `train_step`s of batch 64 (Adam, `CrossEntropy`) in `callgrind_train_b64`,
+/// after one untimed call of each. Seeded pseudo-random inputs (no MNIST
+/// loading under valgrind).
+fn callgrind() {
+    let mut rng = nn::rng(5);
+    let xs: Vec<[f32; 784]> = (0..64).map(|_| core::array::from_fn(|_| rng.uniform())).collect();
+    let ys: Vec<[f32; 10]> = (0..64).map(|i| core::array::from_fn(|k| if k == i % 10 { 1.0 } else { 0.0 })).collect();
+    let mut net = Mnist::boxed(&mut rng);
+    let mut opt = Adam::new(1e-3);
+    net.train_step(&xs, &ys, &CrossEntropy, &mut opt, &mut rng).unwrap();
+    std::hint::black_box(net.predict(&xs[0]));
+    std::hint::black_box(callgrind_predict_b1(&net, &xs));
+    callgrind_train_b64(&mut net, &xs, &ys, &mut opt, &mut rng);
+    println!("kernels: {:?}", nn::kernel::active());
+}
+
+#[inline(never)]
+fn callgrind_predict_b1(net: &Mnist, xs: &[[f32; 784]]) -> f32 {
+    let mut sum = 0.0;
+    for i in 0..100 {
+        sum += net.predict(std::hint::black_box(&xs[i % xs.len()]))[0];
+    }
+    sum
+}
+
+#[inline(never)]
+fn callgrind_train_b64(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], opt: &mut Adam, rng: &mut Rng) {
+    for _ in 0..10 {
+        net.train_step(std::hint::black_box(xs), ys, &CrossEntropy, opt, rng).unwrap();
     }
 }

@@ -32,6 +32,8 @@ pub mod loss;
 mod math;
 mod network;
 pub mod optim;
+#[cfg(feature = "parallel")]
+pub mod parallel;
 pub mod regularize;
 mod rng;
 pub mod schedule;

@@ -132,9 +132,17 @@ pub trait Network: Layer {
     /// on the first call); without, sample by sample. The outputs are the
     /// same bits as [`predict`](Network::predict) on each sample, except on
     /// targets without the AVX kernels where batches of 4 or more use the
-    /// `matrixmultiply` GEMM (summed in another order).
+    /// `matrixmultiply` GEMM (summed in another order). With the `parallel`
+    /// feature, batches of at least 256 spread their chunks over rayon's
+    /// threads (same results).
     fn predict_batch(&self, xs: &[Self::Input], outputs: &mut [Self::Output]) -> Result<()> {
         check_len("outputs", xs.len(), outputs.len())?;
+        #[cfg(feature = "parallel")]
+        if crate::parallel::chunks_for(xs.len()) > 1 {
+            let (x, y) = (bytemuck::cast_slice(xs), bytemuck::cast_slice_mut(outputs));
+            crate::parallel::predict_chunks(self, x, y, xs.len(), PREDICT_CHUNK);
+            return Ok(());
+        }
         #[cfg(feature = "alloc")]
         if xs.len() > 1 {
             let chunk = PREDICT_CHUNK.min(xs.len());
@@ -186,6 +194,13 @@ pub trait Network: Layer {
     /// [`Mode::Train`] dropout is active. Fails, before touching `grad`, on an
     /// empty batch, on `xs`/`ys` of different lengths, on a small workspace,
     /// and on a loss that is not finite.
+    ///
+    /// With the `parallel` feature, a batch of at least
+    /// [`PARALLEL_MIN_BATCH`](crate::parallel::PARALLEL_MIN_BATCH) samples is
+    /// split over rayon's threads (see [`parallel`](crate::parallel)): the
+    /// result is then deterministic for a given number of threads, and the
+    /// per-thread gradient buffers are scratch memory allocated on the first
+    /// such batch.
     fn loss_and_grad_in<L: Loss>(
         &self,
         xs: &[Self::Input],
@@ -195,6 +210,13 @@ pub trait Network: Layer {
         workspace: &mut [f32],
         mode: Mode<'_>,
     ) -> Result<f32> {
+        #[cfg(feature = "parallel")]
+        {
+            let chunks = crate::parallel::chunks_for(xs.len());
+            if chunks > 1 {
+                return crate::parallel::loss_and_grad_in(self, xs, ys, loss, grad, workspace, mode, chunks);
+            }
+        }
         let (mean, fused) = forward_loss(self, xs, ys, loss, workspace, mode, true)?;
         let batch = xs.len();
         let (y, rest) = workspace.split_at_mut(batch * Self::OUT);
@@ -386,45 +408,65 @@ fn forward_loss<N: Network, L: Loss>(
     mut mode: Mode<'_>,
     require_finite: bool,
 ) -> Result<(f32, bool)> {
+    check_batch::<N>(xs.len(), ys.len(), workspace.len())?;
     let batch = xs.len();
-    if batch == 0 {
-        return Err(Error::EmptyBatch);
-    }
-    check_len("targets (ys)", batch, ys.len())?;
-    let needed = N::WORKSPACE_PER_SAMPLE * batch;
-    if workspace.len() < needed {
-        return Err(Error::WorkspaceTooSmall { needed, found: workspace.len() });
-    }
     let n_out = N::OUT;
     let x: &[f32] = bytemuck::cast_slice(xs);
-    let t: &[f32] = bytemuck::cast_slice(ys);
     let (y, rest) = workspace.split_at_mut(batch * n_out);
     let (dy, cache) = rest.split_at_mut(batch * n_out);
     let cache = &mut cache[..batch * N::CACHE];
     net.forward(x, y, cache, batch, &mut mode);
-
     let mut total = 0.0f32;
-    let rows = y.chunks_exact(n_out).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out));
-    let fused = match net.logits(x, cache, batch) {
-        Some(z) => {
-            for (z, ((p, t), g)) in z.chunks_exact(n_out).zip(rows) {
-                total += loss.softmax_loss_and_grad(z, p, t, g);
-            }
-            true
-        }
-        None => {
-            for ((p, t), g) in rows {
-                total += loss.loss(p, t);
-                loss.grad(p, t, g);
-            }
-            false
-        }
-    };
+    let fused = loss_rows(net.logits(x, cache, batch), y, bytemuck::cast_slice(ys), dy, loss, n_out, &mut total);
     let mean = total / batch as f32;
     if require_finite && !mean.is_finite() {
         return Err(Error::NonFiniteLoss { loss: mean });
     }
     Ok((mean, fused))
+}
+
+/// The checks of a batch before anything is computed: not empty, as many
+/// targets as inputs, a workspace of `WORKSPACE_PER_SAMPLE × batch` values.
+pub(crate) fn check_batch<N: Network>(batch: usize, targets: usize, workspace: usize) -> Result<()> {
+    if batch == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    check_len("targets (ys)", batch, targets)?;
+    let needed = N::WORKSPACE_PER_SAMPLE * batch;
+    if workspace < needed {
+        return Err(Error::WorkspaceTooSmall { needed, found: workspace });
+    }
+    Ok(())
+}
+
+/// Adds the loss of the rows of `y` (targets `t`) to `total`, in row order,
+/// and writes each row's gradient into `dy`: with respect to the logits `z`
+/// when given (then returns `true`), else to the outputs.
+pub(crate) fn loss_rows<L: Loss>(
+    z: Option<&[f32]>,
+    y: &[f32],
+    t: &[f32],
+    dy: &mut [f32],
+    loss: &L,
+    n_out: usize,
+    total: &mut f32,
+) -> bool {
+    let rows = y.chunks_exact(n_out).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out));
+    match z {
+        Some(z) => {
+            for (z, ((p, t), g)) in z.chunks_exact(n_out).zip(rows) {
+                *total += loss.softmax_loss_and_grad(z, p, t, g);
+            }
+            true
+        }
+        None => {
+            for ((p, t), g) in rows {
+                *total += loss.loss(p, t);
+                loss.grad(p, t, g);
+            }
+            false
+        }
+    }
 }
 
 /// Gradients of a network: a value of the network's own type (so

@@ -11,18 +11,32 @@ use alloc::vec::Vec;
 /// Largest scratch (in `f32` values, 64 MiB) that a thread keeps between calls.
 pub(crate) const MAX_KEPT: usize = 16 << 20;
 
+/// Number of independent scratch buffers per thread.
+#[cfg(feature = "std")]
+const SLOTS: usize = 2;
+
 #[cfg(feature = "std")]
 std::thread_local! {
-    static SCRATCH: core::cell::Cell<Vec<f32>> = const { core::cell::Cell::new(Vec::new()) };
+    static SCRATCH: [core::cell::Cell<Vec<f32>>; SLOTS] =
+        const { [core::cell::Cell::new(Vec::new()), core::cell::Cell::new(Vec::new())] };
 }
 
 /// Calls `f` with `n` values of scratch. Their contents are unspecified
 /// (whatever an earlier call left): `f` must write before it reads.
 pub(crate) fn with_scratch<R>(n: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    with_scratch_slot(0, n, f)
+}
+
+/// [`with_scratch`] on buffer `slot` (< 2) of the thread: slot 0 serves the
+/// conveniences, slot 1 the per-chunk gradients of the `parallel` feature,
+/// which run inside them.
+pub(crate) fn with_scratch_slot<R>(slot: usize, n: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    #[cfg(not(feature = "std"))]
+    let _ = slot;
     // Taken out of the thread-local while `f` runs, so a nested call (or a
     // panic in `f`) only costs an allocation, never a double borrow.
     #[cfg(feature = "std")]
-    let mut v = SCRATCH.try_with(|c| c.take()).unwrap_or_default();
+    let mut v = SCRATCH.try_with(|c| c[slot].take()).unwrap_or_default();
     #[cfg(not(feature = "std"))]
     let mut v = Vec::new();
     if v.len() < n {
@@ -32,9 +46,9 @@ pub(crate) fn with_scratch<R>(n: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     #[cfg(feature = "std")]
     if v.len() <= MAX_KEPT {
         let _ = SCRATCH.try_with(|c| {
-            let old = c.take();
+            let old = c[slot].take();
             // keep the larger of the two (a nested call may have put one back)
-            c.set(if old.len() > v.len() { old } else { v });
+            c[slot].set(if old.len() > v.len() { old } else { v });
         });
     }
     r

@@ -23,7 +23,7 @@
 pub mod gemm;
 pub mod scalar;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-pub mod x86;
+pub use nn_kernels::x86;
 
 pub use scalar::{axpy, dot};
 
@@ -117,5 +117,97 @@ pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, 
             gemm::dense_backward_input(dz, w, dx, n_in, n_out)
         }
         _ => scalar::dense_backward_input(dz, w, dx, n_in, n_out),
+    }
+}
+
+#[cfg(all(test, feature = "std", target_arch = "x86_64"))]
+mod x86_tests {
+    use std::vec::Vec;
+
+    use super::scalar;
+    use nn_kernels::x86;
+
+    /// Values in [-1, 1], about one in 8 exactly zero.
+    fn data(n: usize, seed: u32) -> Vec<f32> {
+        sparse_data(n, seed, 1)
+    }
+
+    /// Values in [-1, 1], about `zeros` in 8 exactly zero (as after ReLU and dropout).
+    fn sparse_data(n: usize, seed: u32, zeros: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                if (s >> 8) % 8 < zeros {
+                    0.0
+                } else {
+                    (s % 2001) as f32 / 1000.0 - 1.0
+                }
+            })
+            .collect()
+    }
+
+    /// Equal up to the rounding of fused multiply-adds: a few ulps of the
+    /// sum of the magnitudes of the terms (here at most `n · 1` for `n` terms).
+    fn close(a: &[f32], b: &[f32], what: &str, size: (usize, usize, usize), terms: usize) {
+        assert_eq!(a.len(), b.len());
+        let tol = 4.0 * f32::EPSILON * (terms as f32 + 1.0);
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() <= tol, "{what}[{i}] {size:?}: avx {x} vs scalar {y}");
+        }
+    }
+
+    /// The AVX kernels agree with the scalar specification on awkward sizes.
+    #[test]
+    fn avx_matches_scalar() {
+        if !x86::available() {
+            std::eprintln!("no AVX and FMA on this CPU: skipped");
+            return;
+        }
+        for &batch in &[1usize, 2, 3, 4, 5, 17, 33, 64, 65] {
+            for &n_in in &[1usize, 3, 7, 8, 9, 17, 24, 25, 129] {
+                for &n_out in &[1usize, 2, 3, 4, 5, 10, 17, 33] {
+                    check((batch, n_in, n_out), 1);
+                }
+            }
+        }
+    }
+
+    /// With mostly zero gradients (the sparse backward kernels) and sizes past
+    /// their panels (128 columns) and chunks (256 values of the sum).
+    #[test]
+    fn avx_matches_scalar_on_sparse_gradients() {
+        if !x86::available() {
+            return;
+        }
+        for size in [(1, 1, 1), (1, 3, 2), (5, 17, 3), (64, 129, 10), (64, 784, 33), (300, 300, 17), (3, 200, 300)] {
+            for zeros in [3, 6, 8] {
+                check(size, zeros);
+            }
+        }
+    }
+
+    fn check((batch, n_in, n_out): (usize, usize, usize), zeros: u32) {
+        let size = (batch, n_in, n_out);
+        let x = data(batch * n_in, 1);
+        let w = data(n_out * n_in, 2);
+        let b = data(n_out, 3);
+        let dz = sparse_data(batch * n_out, 4, zeros);
+        let (mut z1, mut z2) = (std::vec![0.0; batch * n_out], std::vec![0.0; batch * n_out]);
+        x86::dense_forward(&x, &w, &b, &mut z1, n_in, n_out);
+        scalar::dense_forward(&x, &w, &b, &mut z2, n_in, n_out);
+        close(&z1, &z2, "z", size, n_in);
+        let (mut dw1, mut db1) = (data(n_out * n_in, 5), data(n_out, 6));
+        let (mut dw2, mut db2) = (dw1.clone(), db1.clone());
+        x86::dense_backward_params(&x, &dz, &mut dw1, &mut db1, n_in, n_out);
+        scalar::dense_backward_params(&x, &dz, &mut dw2, &mut db2, n_in, n_out);
+        close(&dw1, &dw2, "dw", size, batch + 1);
+        close(&db1, &db2, "db", size, batch + 1);
+        let (mut dx1, mut dx2) = (data(batch * n_in, 7), std::vec![0.0; batch * n_in]);
+        x86::dense_backward_input(&dz, &w, &mut dx1, n_in, n_out);
+        scalar::dense_backward_input(&dz, &w, &mut dx2, n_in, n_out);
+        close(&dx1, &dx2, "dx", size, n_out);
     }
 }

@@ -14,8 +14,11 @@ use super::Optimizer;
 /// θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
 /// ```
 ///
-/// The bias corrections `1 − βᵗ` are applied exactly where torch applies them
-/// (ε is added after dividing `√v` by `√(1 − β₂ᵗ)`), and computed in `f64`.
+/// The bias corrections `1 − βᵗ` are applied where torch applies them
+/// (ε is added after dividing `√v` by `√(1 − β₂ᵗ)`), and computed in `f64`;
+/// the division by `√(1 − β₂ᵗ)` is a multiplication by its reciprocal
+/// (one division fewer per parameter: the update is divider-bound; it may
+/// differ from torch's by an ulp of the denominator).
 /// Defaults as torch: `betas` (0.9, 0.999), `eps` 1e-8, `weight_decay` 0,
 /// `amsgrad` false (torch's default `lr` is 1e-3). State: `m`, `v`, and `v̂`
 /// with amsgrad, one value per parameter each.
@@ -115,7 +118,7 @@ pub(super) fn adam_update(
     let bias_correction1 = 1.0 - libm::pow(f64::from(beta1), t as f64);
     let bias_correction2 = 1.0 - libm::pow(f64::from(beta2), t as f64);
     let step_size = (f64::from(lr) / bias_correction1) as f32;
-    let bias_correction2_sqrt = libm::sqrt(bias_correction2) as f32;
+    let inv_bias_correction2_sqrt = (1.0 / libm::sqrt(bias_correction2)) as f32;
     let (l2, decay) = if decoupled { (0.0, 1.0 - lr * weight_decay) } else { (weight_decay, 1.0) };
     // The branches are hoisted out of the loops so that they vectorize; sqrt
     // is correctly rounded on every path (same bits with and without std).
@@ -128,7 +131,7 @@ pub(super) fn adam_update(
         *v = beta2 * *v + (1.0 - beta2) * g * g;
     };
     let step = |p: &mut f32, m: f32, v_hat: f32| {
-        *p -= step_size * m / (crate::math::sqrtf(v_hat) / bias_correction2_sqrt + eps);
+        *p -= step_size * m / (crate::math::sqrtf(v_hat) * inv_bias_correction2_sqrt + eps);
     };
     if amsgrad {
         for ((((p, &g), m), v), v_max) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()).zip(v_max) {

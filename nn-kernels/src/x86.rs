@@ -12,12 +12,11 @@
 //! scalar path rounds the product and then the sum), so results agree with
 //! the scalar path to a few ulps, not bit for bit. (An unfused variant that
 //! was bit-identical measured 25–30% slower on the Zen 1 cores this was tuned
-//! on.) Every batch size uses the same per-value order, so
-//! [`predict_batch`](crate::Network::predict_batch) gives the same bits as
-//! [`predict`](crate::Network::predict) on each sample.
+//! on.) Every batch size uses the same per-value order, so a batch gives
+//! the same bits as its samples one by one (`predict_batch` as `predict`).
 //!
-//! [`scalar`]: super::scalar
-//! [`scalar::dot`]: super::scalar::dot
+//! [`scalar`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/
+//! [`scalar::dot`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/fn.dot.html
 
 use core::arch::x86_64::*;
 
@@ -31,7 +30,7 @@ pub fn available() -> bool {
 /// row block of `W` passes over them).
 const FORWARD_SAMPLE_BLOCK: usize = 32;
 
-/// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]`, as [`scalar::dense_forward`](super::scalar::dense_forward).
+/// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]`, as `scalar::dense_forward`.
 ///
 /// # Panics
 /// If a slice is too short for `batch = z.len() / n_out` rows.
@@ -58,14 +57,16 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
     }
     let batch = dz.len() / n_out;
     for row in dz.chunks_exact(n_out) {
-        super::axpy(1.0, row, db);
+        for (db, &g) in db.iter_mut().zip(row) {
+            *db += g; // as scalar::axpy(1.0, row, db): 1·g is g
+        }
     }
     assert!(x.len() >= batch * n_in && dw.len() >= n_out * n_in);
     // SAFETY: AVX is available; rows r < n_out and columns j < n_in of `dw`
     // (stride n_in), reduction k < batch: a = dz[k·n_out + r] < dz.len(),
     // b = x[k·n_in + j] < batch·n_in.
     unsafe {
-        outer_avx(dz.as_ptr(), 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, n_out, n_in, batch, true);
+        outer(dz, dz.as_ptr(), 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, n_out, n_in, batch, true);
     }
 }
 
@@ -84,7 +85,7 @@ pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, 
     // SAFETY: AVX is available; rows r < batch, columns j < n_in of `dx`
     // (stride n_in), reduction k < n_out: a = dz[r·n_out + k], b = w[k·n_in + j].
     unsafe {
-        outer_avx(dz.as_ptr(), n_out, 1, w.as_ptr(), n_in, dx.as_mut_ptr(), n_in, batch, n_in, n_out, false);
+        outer(dz, dz.as_ptr(), n_out, 1, w.as_ptr(), n_in, dx.as_mut_ptr(), n_in, batch, n_in, n_out, false);
     }
 }
 
@@ -93,7 +94,7 @@ pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, 
 // (4 × 2 for batches: 8 accumulators, 2 rows of W and a row of x; measured
 // at about 90% of the FMA peak on Zen 1. 1 × 4 for a single sample)
 
-/// The sum of the 8 lanes in [`scalar::dot`](super::scalar::dot)'s order:
+/// The sum of the 8 lanes in [`scalar::dot`]'s order:
 /// `((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7))`.
 #[inline]
 #[target_feature(enable = "avx,fma")]
@@ -314,6 +315,41 @@ unsafe fn outer_tail(
     }
 }
 
+/// Fraction of zeros in `a` from which [`outer_sparse_avx`] replaces
+/// [`outer_avx`] (after ReLU and dropout, most gradients `dz` are zero).
+const SPARSE_FROM: f32 = 0.3;
+
+/// [`outer_sparse_avx`] when at least [`SPARSE_FROM`] of `a` (all of whose
+/// values are used) is zero, else [`outer_avx`].
+///
+/// # Safety
+/// As [`outer_avx`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn outer(
+    a_all: &[f32],
+    a: *const f32,
+    ars: usize,
+    aks: usize,
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    ldc: usize,
+    m: usize,
+    n: usize,
+    kk: usize,
+    accumulate: bool,
+) {
+    let zeros = a_all.iter().filter(|&&v| v == 0.0).count();
+    // SAFETY: the caller's.
+    unsafe {
+        if zeros as f32 >= SPARSE_FROM * a_all.len() as f32 {
+            outer_sparse_avx(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate)
+        } else {
+            outer_avx(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate)
+        }
+    }
+}
+
 /// `c[r][j] (+)= Σ_{k < kk} a[r·ars + k·aks] · b[k·ldb + j]` for `r < m`, `j < n`.
 ///
 /// # Safety
@@ -372,70 +408,148 @@ unsafe fn outer_avx(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::vec::Vec;
+// ---------------------------------------------------------------------------
+// backward with sparse a: the terms with a(r, k) = 0 are skipped, as the
+// scalar loops skip a zero gradient (so the order of the other terms, and the
+// result, are the scalar path's up to FMA rounding). One row of c at a time,
+// over the list of its nonzero a(r, k), NV·8 columns per block.
 
-    use super::super::scalar;
+/// Columns per panel of `b` (a panel of 64 values of `k` × 64 columns is
+/// 16 KiB: it stays in L1 while a group of rows passes over it).
+const PANEL: usize = 64;
+/// Values of `k` per list of nonzero `a(r, k)`.
+const KCHUNK: usize = 64;
+/// Rows whose lists are built together (once per chunk of `k`).
+const GROUP: usize = 16;
 
-    fn data(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                // about one value in 8 exactly zero, as after ReLU
-                if s % 8 == 0 {
-                    0.0
-                } else {
-                    (s % 2001) as f32 / 1000.0 - 1.0
-                }
-            })
-            .collect()
-    }
-
-    /// Equal up to the rounding of fused multiply-adds: a few ulps of the
-    /// sum of the magnitudes of the terms (here at most `n · 1` for `n` terms).
-    fn close(a: &[f32], b: &[f32], what: &str, size: (usize, usize, usize), terms: usize) {
-        assert_eq!(a.len(), b.len());
-        let tol = 4.0 * f32::EPSILON * (terms as f32 + 1.0);
-        for (i, (x, y)) in a.iter().zip(b).enumerate() {
-            assert!((x - y).abs() <= tol, "{what}[{i}] {size:?}: avx {x} vs scalar {y}");
-        }
-    }
-
-    /// The AVX kernels agree with the scalar specification on awkward sizes.
-    #[test]
-    fn avx_matches_scalar() {
-        if !super::available() {
-            std::eprintln!("no AVX and FMA on this CPU: skipped");
-            return;
-        }
-        for &batch in &[1usize, 2, 3, 4, 5, 17, 33, 64, 65] {
-            for &n_in in &[1usize, 3, 7, 8, 9, 17, 24, 25, 129] {
-                for &n_out in &[1usize, 2, 3, 4, 5, 10, 17, 33] {
-                    let size = (batch, n_in, n_out);
-                    let x = data(batch * n_in, 1);
-                    let w = data(n_out * n_in, 2);
-                    let b = data(n_out, 3);
-                    let dz = data(batch * n_out, 4);
-                    let (mut z1, mut z2) = (std::vec![0.0; batch * n_out], std::vec![0.0; batch * n_out]);
-                    super::dense_forward(&x, &w, &b, &mut z1, n_in, n_out);
-                    scalar::dense_forward(&x, &w, &b, &mut z2, n_in, n_out);
-                    close(&z1, &z2, "z", size, n_in);
-                    let (mut dw1, mut db1) = (data(n_out * n_in, 5), data(n_out, 6));
-                    let (mut dw2, mut db2) = (dw1.clone(), db1.clone());
-                    super::dense_backward_params(&x, &dz, &mut dw1, &mut db1, n_in, n_out);
-                    scalar::dense_backward_params(&x, &dz, &mut dw2, &mut db2, n_in, n_out);
-                    close(&dw1, &dw2, "dw", size, batch + 1);
-                    close(&db1, &db2, "db", size, batch + 1);
-                    let (mut dx1, mut dx2) = (data(batch * n_in, 7), std::vec![0.0; batch * n_in]);
-                    super::dense_backward_input(&dz, &w, &mut dx1, n_in, n_out);
-                    scalar::dense_backward_input(&dz, &w, &mut dx2, n_in, n_out);
-                    close(&dx1, &dx2, "dx", size, n_out);
-                }
+/// One row block: `c[j..j + 8·NV] (+)= Σ_i vals[i] · b[ks[i]·ldb + j..]`.
+///
+/// # Safety
+/// AVX and FMA; rows `ks[i]` of `b` hold `8·NV` values from `b`, and `c` does.
+#[inline]
+#[target_feature(enable = "avx,fma")]
+unsafe fn sparse_block<const NV: usize>(
+    ks: &[u32],
+    vals: &[f32],
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    accumulate: bool,
+) {
+    let mut acc = [_mm256_setzero_ps(); NV];
+    // SAFETY (whole body): the caller's bounds.
+    unsafe {
+        if accumulate {
+            for (v, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm256_loadu_ps(c.add(8 * v));
             }
+        }
+        for (&k, &a) in ks.iter().zip(vals) {
+            let av = _mm256_set1_ps(a);
+            let row = b.add(k as usize * ldb);
+            for (v, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm256_fmadd_ps(av, _mm256_loadu_ps(row.add(8 * v)), *acc);
+            }
+        }
+        for (v, &acc) in acc.iter().enumerate() {
+            _mm256_storeu_ps(c.add(8 * v), acc);
+        }
+    }
+}
+
+/// As [`outer_avx`], skipping the zero `a(r, k)`.
+///
+/// # Safety
+/// As [`outer_avx`].
+#[target_feature(enable = "avx,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn outer_sparse_avx(
+    a: *const f32,
+    ars: usize,
+    aks: usize,
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    ldc: usize,
+    m: usize,
+    n: usize,
+    kk: usize,
+    accumulate: bool,
+) {
+    let mut ks = [[0u32; KCHUNK]; GROUP];
+    let mut vals = [[0.0f32; KCHUNK]; GROUP];
+    let mut counts = [0usize; GROUP];
+    let n8 = n - n % 8;
+    // SAFETY (whole body): k0 + k < kk, r < m and j < n keep every access in bounds.
+    unsafe {
+        let mut k0 = 0;
+        while k0 < kk {
+            let kc = KCHUNK.min(kk - k0);
+            // after the first chunk of k, the partial sums are in c
+            let acc = accumulate || k0 > 0;
+            let bk = b.add(k0 * ldb);
+            let mut r0 = 0;
+            while r0 < m {
+                let g = GROUP.min(m - r0);
+                // the lists of nonzero a(r, k), k in this chunk, for the rows of the group
+                for (i, ((ks, vals), count)) in ks.iter_mut().zip(&mut vals).zip(&mut counts).take(g).enumerate() {
+                    let ar = a.add((r0 + i) * ars + k0 * aks);
+                    let mut cnt = 0;
+                    for k in 0..kc {
+                        let v = *ar.add(k * aks);
+                        *ks.get_unchecked_mut(cnt) = k as u32;
+                        *vals.get_unchecked_mut(cnt) = v;
+                        cnt += usize::from(v != 0.0);
+                    }
+                    *count = cnt;
+                }
+                let mut j0 = 0;
+                while j0 < n8 {
+                    let jp = PANEL.min(n8 - j0);
+                    for i in 0..g {
+                        let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
+                        let cr = c.add((r0 + i) * ldc);
+                        let mut j = j0;
+                        while j < j0 + jp {
+                            let (bj, cj) = (bk.add(j), cr.add(j));
+                            let nv = match (j0 + jp - j) / 8 {
+                                8.. => {
+                                    sparse_block::<8>(ks, vals, bj, ldb, cj, acc);
+                                    8
+                                }
+                                4..=7 => {
+                                    sparse_block::<4>(ks, vals, bj, ldb, cj, acc);
+                                    4
+                                }
+                                2 | 3 => {
+                                    sparse_block::<2>(ks, vals, bj, ldb, cj, acc);
+                                    2
+                                }
+                                _ => {
+                                    sparse_block::<1>(ks, vals, bj, ldb, cj, acc);
+                                    1
+                                }
+                            };
+                            j += 8 * nv;
+                        }
+                    }
+                    j0 += jp;
+                }
+                // the last columns (fewer than 8), scalar
+                for i in 0..g {
+                    let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
+                    let cr = c.add((r0 + i) * ldc);
+                    for j in n8..n {
+                        let mut t = if acc { *cr.add(j) } else { 0.0 };
+                        for (&k, &v) in ks.iter().zip(vals) {
+                            t += v * *bk.add(k as usize * ldb + j);
+                        }
+                        *cr.add(j) = t;
+                    }
+                }
+                r0 += g;
+            }
+            k0 += kc;
         }
     }
 }

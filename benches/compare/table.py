@@ -1,0 +1,60 @@
+"""Reads the JSON lines of figures.rs (nn) and torch_figures.py (torch) and
+prints the markdown table of benches/compare/run.sh."""
+
+import json
+import sys
+
+ROWS = [
+    # figure, label, higher is better, goal of issue 6 (nn / torch)
+    ("train_samples_per_s_b64", "training, Adam, batch 64 (samples/s)", True, 2.5),
+    ("predict_b1_us", "inference, batch 1 (µs per sample)", False, 8.0),
+    ("predict_b64_samples_per_s", "inference, batch 64 (samples/s)", True, 1.5),
+    ("predict_b10000_samples_per_s", "inference, batch 10,000 (samples/s)", True, 1.5),
+]
+
+
+def fmt(v, unit):
+    if unit == "µs":
+        return f"{v:.1f} µs"
+    return f"{v / 1000:.1f}k"
+
+
+def main():
+    figs = {}
+    for path in sys.argv[1:]:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    d = json.loads(line)
+                    figs[(d["impl"], d["figure"], d.get("threads", 1))] = d
+    version = next((d.get("version") for (i, _, _), d in figs.items() if i == "torch"), "?")
+    print(f"| 1 thread, MNIST 784-128-10 | nn | PyTorch {version} | nn vs PyTorch | goal |")
+    print("|---|---:|---:|---:|---:|")
+    for fig, label, higher, goal in ROWS:
+        a, b = figs.get(("nn", fig, 1)), figs.get(("torch", fig, 1))
+        if not a or not b:
+            continue
+        ratio = a["value"] / b["value"] if higher else b["value"] / a["value"]
+        met = "met" if ratio >= goal else f"missed ({ratio / goal:.0%} of it)"
+        print(f"| {label} | {fmt(a['value'], a['unit'])} | {fmt(b['value'], b['unit'])} | "
+              f"{ratio:.2f}× {'faster' if ratio >= 1 else 'as fast'} | ≥ {goal}×: {met} |")
+    par = [(fig, label) for fig, label in [
+        ("train_samples_per_s_b256", "training, Adam, batch 256 (samples/s)"),
+        ("predict_b10000_samples_per_s", "inference, batch 10,000 (samples/s)")]]
+    threads = sorted({t for (i, f, t) in figs if i == "nn-parallel"})
+    if len(threads) >= 2:
+        lo, hi = threads[0], threads[-1]
+        print()
+        print(f"| `parallel` feature (rayon), wall clock | {lo} thread | {hi} threads | speed-up | goal |")
+        print("|---|---:|---:|---:|---:|")
+        for fig, label in par:
+            a, b = figs.get(("nn-parallel", fig, lo)), figs.get(("nn-parallel", fig, hi))
+            if a and b:
+                r = b["value"] / a["value"]
+                met = "met" if r >= 1.7 else f"missed ({r / 1.7:.0%} of it)"
+                print(f"| {label} | {fmt(a['value'], a['unit'])} | {fmt(b['value'], b['unit'])} | {r:.2f}× | ≥ 1.7×: {met} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+//! Data-parallel batches (feature `parallel`): a batch of at least
+//! [`PARALLEL_MIN_BATCH`] samples is cut into one contiguous chunk per
+//! thread of rayon's pool (at most [`MAX_CHUNKS`], at least
+//! [`MIN_CHUNK`] samples each).
+//!
+//! - Forward passes (and [`predict_batch`](crate::Network::predict_batch))
+//!   have no sums across samples, so their outputs are the same bits as on
+//!   one thread, except that while training each chunk's dropout masks come
+//!   from its own generator, seeded in chunk order from the caller's.
+//! - The loss and its gradient with respect to the outputs are computed on
+//!   the calling thread, in sample order (so the loss is the same bits).
+//! - Each chunk's backward pass adds its parameter gradient into a buffer of
+//!   its own; the buffers are then added to the caller's gradient in chunk
+//!   order. The result is therefore deterministic for a given number of
+//!   threads (it differs from the one-thread sum by rounding).
+//!
+//! The gradient buffers are per-thread scratch memory of the calling thread,
+//! allocated on its first large batch and reused after that.
+
+use rand::RngCore;
+
+use crate::network::{check_batch, loss_rows};
+use crate::{Error, Loss, Mode, Network, Result, Rng};
+
+/// Smallest batch split over threads.
+pub const PARALLEL_MIN_BATCH: usize = 256;
+/// Smallest chunk of a split batch.
+pub const MIN_CHUNK: usize = 64;
+/// Most chunks a batch is split into.
+pub const MAX_CHUNKS: usize = 16;
+
+/// The number of chunks for a batch (1: do not split).
+pub fn chunks_for(batch: usize) -> usize {
+    if batch < PARALLEL_MIN_BATCH {
+        return 1;
+    }
+    rayon::current_num_threads().min(batch / MIN_CHUNK).clamp(1, MAX_CHUNKS)
+}
+
+/// Sample range `[start, end)` of chunk `c` of `chunks`.
+fn bounds(batch: usize, chunks: usize, c: usize) -> (usize, usize) {
+    (batch * c / chunks, batch * (c + 1) / chunks)
+}
+
+/// A shared reference to a network for the worker threads.
+struct Shared<'a, N>(&'a N);
+
+// SAFETY: a `Layer` consists only of `f32` values (its safety contract), so
+// it has no interior mutability and `&N` may be used from any thread.
+unsafe impl<N> Sync for Shared<'_, N> {}
+
+impl<N> Shared<'_, N> {
+    /// The network (a method, so that closures capture the whole `Shared`).
+    fn get(&self) -> &N {
+        self.0
+    }
+}
+
+/// Runs `f` on every item, in parallel, splitting the slice in halves with
+/// `rayon::join` (no allocation).
+fn par_each<T: Send>(items: &mut [T], f: &(impl Fn(&mut T) + Sync)) {
+    match items.len() {
+        0 => {}
+        1 => f(&mut items[0]),
+        n => {
+            let (a, b) = items.split_at_mut(n / 2);
+            rayon::join(|| par_each(a, f), || par_each(b, f));
+        }
+    }
+}
+
+/// Cuts `slice` into `chunks` pieces of `bounds × per` values.
+fn cut<'a, T>(mut slice: &'a mut [T], batch: usize, chunks: usize, per: usize) -> [&'a mut [T]; MAX_CHUNKS] {
+    let mut out: [&mut [T]; MAX_CHUNKS] = Default::default();
+    for (c, out) in out.iter_mut().enumerate().take(chunks) {
+        let (s, e) = bounds(batch, chunks, c);
+        let (head, tail) = core::mem::take(&mut slice).split_at_mut((e - s) * per);
+        *out = head;
+        slice = tail;
+    }
+    out
+}
+
+/// [`Network::loss_and_grad_in`] over `chunks` (≥ 2) threads.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(
+    net: &N,
+    xs: &[N::Input],
+    ys: &[N::Output],
+    loss: &L,
+    grad: &mut N,
+    workspace: &mut [f32],
+    mode: Mode<'_>,
+    chunks: usize,
+) -> Result<f32> {
+    check_batch::<N>(xs.len(), ys.len(), workspace.len())?;
+    let batch = xs.len();
+    let (n_out, n_cache) = (N::OUT, N::CACHE);
+    let x: &[f32] = bytemuck::cast_slice(xs);
+    let (y, rest) = workspace.split_at_mut(batch * n_out);
+    let (dy, cache) = rest.split_at_mut(batch * n_out);
+    let cache = &mut cache[..batch * n_cache];
+    let shared = Shared(net);
+
+    // forward, one chunk per thread; dropout masks from per-chunk generators
+    let mut rngs: [Option<Rng>; MAX_CHUNKS] = Default::default();
+    if let Mode::Train(rng) = mode {
+        for r in rngs.iter_mut().take(chunks) {
+            *r = Some(crate::rng(rng.next_u64()));
+        }
+    }
+    struct Forward<'a> {
+        x: &'a [f32],
+        y: &'a mut [f32],
+        cache: &'a mut [f32],
+        rng: Option<Rng>,
+        n: usize,
+    }
+    {
+        let (ys_, caches) = (cut(&mut *y, batch, chunks, n_out), cut(&mut *cache, batch, chunks, n_cache));
+        let mut jobs: [Option<Forward<'_>>; MAX_CHUNKS] = Default::default();
+        for (c, ((job, y), cache)) in jobs.iter_mut().zip(ys_).zip(caches).enumerate().take(chunks) {
+            let (s, e) = bounds(batch, chunks, c);
+            *job = Some(Forward { x: &x[s * N::IN..e * N::IN], y, cache, rng: rngs[c].take(), n: e - s });
+        }
+        par_each(&mut jobs[..chunks], &|job: &mut Option<Forward<'_>>| {
+            let job = job.as_mut().expect("a job per chunk");
+            let mut mode = match job.rng.as_mut() {
+                Some(rng) => Mode::Train(rng),
+                None => Mode::Eval,
+            };
+            shared.get().forward(job.x, job.y, job.cache, job.n, &mut mode);
+        });
+    }
+
+    // the loss, on this thread, in sample order
+    let t: &[f32] = bytemuck::cast_slice(ys);
+    let mut total = 0.0f32;
+    let mut fused = false;
+    for c in 0..chunks {
+        let (s, e) = bounds(batch, chunks, c);
+        let cache_c = &cache[s * n_cache..e * n_cache];
+        let z = net.logits(&x[s * N::IN..e * N::IN], cache_c, e - s);
+        let rows = s * n_out..e * n_out;
+        fused = loss_rows(z, &y[rows.clone()], &t[rows.clone()], &mut dy[rows], loss, n_out, &mut total);
+    }
+    let mean = total / batch as f32;
+    if !mean.is_finite() {
+        return Err(Error::NonFiniteLoss { loss: mean });
+    }
+    let scale = 1.0 / batch as f32;
+    for g in dy.iter_mut() {
+        *g *= scale;
+    }
+
+    // backward, one chunk per thread, each into its own gradient buffer
+    let params = N::PARAMS;
+    crate::scratch::with_scratch_slot(1, chunks * params, |grads| {
+        struct Backward<'a> {
+            x: &'a [f32],
+            y: &'a [f32],
+            dy: &'a mut [f32],
+            cache: &'a mut [f32],
+            grad: &'a mut [f32],
+            n: usize,
+        }
+        let (dys, caches, gs) = (
+            cut(&mut *dy, batch, chunks, n_out),
+            cut(&mut *cache, batch, chunks, n_cache),
+            cut(grads, chunks, chunks, params),
+        );
+        let mut jobs: [Option<Backward<'_>>; MAX_CHUNKS] = Default::default();
+        for (c, (((job, dy), cache), grad)) in jobs.iter_mut().zip(dys).zip(caches).zip(gs).enumerate().take(chunks) {
+            let (s, e) = bounds(batch, chunks, c);
+            let (x, y) = (&x[s * N::IN..e * N::IN], &y[s * n_out..e * n_out]);
+            *job = Some(Backward { x, y, dy, cache, grad, n: e - s });
+        }
+        par_each(&mut jobs[..chunks], &|job: &mut Option<Backward<'_>>| {
+            let job = job.as_mut().expect("a job per chunk");
+            job.grad.fill(0.0);
+            let g: &mut N = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(&mut *job.grad));
+            shared.get().backward(job.x, job.y, job.cache, job.dy, None, g, job.n, fused);
+        });
+        // reduce in chunk order
+        let grad = grad.params_mut();
+        for g in grads.chunks_exact(params.max(1)).take(chunks) {
+            for (a, &b) in grad.iter_mut().zip(g) {
+                *a += b;
+            }
+        }
+    });
+    Ok(mean)
+}
+
+/// [`Network::predict_batch`]'s chunks over rayon's threads (each worker
+/// uses its own scratch memory for the layers' caches).
+pub(crate) fn predict_chunks<N: Network>(net: &N, x: &[f32], y: &mut [f32], batch: usize, chunk: usize) {
+    let shared = Shared(net);
+    let (n_in, n_out) = (N::IN, N::OUT);
+    fn split<'a>(
+        x: &'a [f32],
+        y: &'a mut [f32],
+        batch: usize,
+        chunk: usize,
+        (n_in, n_out): (usize, usize),
+        f: &(impl Fn(&[f32], &mut [f32], usize) + Sync),
+    ) {
+        if batch <= chunk {
+            return f(x, y, batch);
+        }
+        // halves on a chunk boundary
+        let half = batch.div_ceil(chunk) / 2 * chunk;
+        let (xa, xb) = x.split_at(half * n_in);
+        let (ya, yb) = y.split_at_mut(half * n_out);
+        rayon::join(
+            || split(xa, ya, half, chunk, (n_in, n_out), f),
+            || split(xb, yb, batch - half, chunk, (n_in, n_out), f),
+        );
+    }
+    split(x, y, batch, chunk, (n_in, n_out), &|x, y, n| {
+        crate::scratch::with_scratch(chunk.min(n) * N::CACHE, |cache| {
+            let mut s = 0;
+            while s < n {
+                let m = chunk.min(n - s);
+                let cache = &mut cache[..m * N::CACHE];
+                shared.get().forward(
+                    &x[s * n_in..(s + m) * n_in],
+                    &mut y[s * n_out..(s + m) * n_out],
+                    cache,
+                    m,
+                    &mut Mode::Eval,
+                );
+                s += m;
+            }
+        })
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::vec::Vec;
+
+    use crate::{f32_bits, rng, Chain, CrossEntropy, Dense, Dropout, Mode, Network, ReLU, Softmax};
+
+    type Net = Chain<Dense<20, 16, ReLU>, Chain<Dropout<16, { f32_bits(0.5) }>, Dense<16, 10, Softmax>>>;
+
+    fn data(n: usize) -> (Vec<[f32; 20]>, Vec<[f32; 10]>) {
+        let mut r = rng(8);
+        let xs = (0..n).map(|_| core::array::from_fn(|_| r.uniform() - 0.5)).collect();
+        let ys = (0..n).map(|i| core::array::from_fn(|k| if k == i % 10 { 1.0 } else { 0.0 })).collect();
+        (xs, ys)
+    }
+
+    /// `(loss, gradient, outputs)` of a batch on a pool of `threads`, dropout on or off.
+    fn run(threads: usize, train: bool, xs: &[[f32; 20]], ys: &[[f32; 10]]) -> (f32, Vec<f32>, Vec<f32>) {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let net = Net::new(&mut rng(1));
+            let mut grad = Net::zeros();
+            let mut workspace = std::vec![0.0; Net::WORKSPACE_PER_SAMPLE * xs.len()];
+            let mut r = rng(2);
+            let mode = if train { Mode::Train(&mut r) } else { Mode::Eval };
+            let loss = net.loss_and_grad_in(xs, ys, &CrossEntropy, &mut grad, &mut workspace, mode).unwrap();
+            let mut out = std::vec![[0.0f32; 10]; xs.len()];
+            net.predict_batch(xs, &mut out).unwrap();
+            (loss, grad.params().to_vec(), out.as_flattened().to_vec())
+        })
+    }
+
+    #[test]
+    fn split_batches_agree_with_one_thread_and_are_deterministic() {
+        let (xs, ys) = data(1000);
+        assert_eq!(super::chunks_for(255), 1);
+        let (l1, g1, o1) = run(1, false, &xs, &ys);
+        let (l3, g3, o3) = run(3, false, &xs, &ys);
+        // the forward pass and the loss are the same bits; the gradient is
+        // summed per chunk, then over chunks
+        assert_eq!(l1.to_bits(), l3.to_bits());
+        assert_eq!(o1, o3);
+        for (a, b) in g1.iter().zip(&g3) {
+            assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "gradient {a} (1 thread) vs {b} (3 threads)");
+        }
+        assert!(g1.iter().any(|&g| g != 0.0));
+        // same number of threads, same bits, also with dropout
+        let (a, b) = (run(3, true, &xs, &ys), run(3, true, &xs, &ys));
+        assert_eq!((a.0.to_bits(), &a.1), (b.0.to_bits(), &b.1));
+        assert_ne!(a.1, g3, "dropout was off");
+    }
+
+    #[test]
+    fn bad_batches_fail_before_touching_the_gradient() {
+        let (xs, ys) = data(300);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        pool.install(|| {
+            let net = Net::new(&mut rng(1));
+            let mut grad = Net::zeros();
+            let mut small = std::vec![0.0; Net::WORKSPACE_PER_SAMPLE * 300 - 1];
+            let e = net.loss_and_grad_in(&xs, &ys, &CrossEntropy, &mut grad, &mut small, Mode::Eval);
+            assert!(matches!(e, Err(crate::Error::WorkspaceTooSmall { .. })));
+            let mut bad = xs.clone();
+            bad[299][0] = f32::NAN;
+            let mut workspace = std::vec![0.0; Net::WORKSPACE_PER_SAMPLE * 300];
+            let e = net.loss_and_grad_in(&bad, &ys, &CrossEntropy, &mut grad, &mut workspace, Mode::Eval);
+            assert!(matches!(e, Err(crate::Error::NonFiniteLoss { .. })), "{e:?}");
+            assert!(grad.params().iter().all(|&g| g == 0.0));
+        });
+    }
+}
