@@ -17,6 +17,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod activation;
+pub mod arch;
 #[cfg(feature = "alloc")]
 pub mod data;
 mod error;

@@ -193,6 +193,7 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 const OUT: usize = <__Chain as ::nn::Layer>::OUT;
                 const CACHE: usize = <__Chain as ::nn::Layer>::CACHE;
                 const DEPTH: usize = <__Chain as ::nn::Layer>::DEPTH;
+                const ARCHITECTURE: ::nn::arch::Architecture = <__Chain as ::nn::Layer>::ARCHITECTURE;
                 type Input = <__Chain as ::nn::Layer>::Input;
                 type Output = <__Chain as ::nn::Layer>::Output;
 

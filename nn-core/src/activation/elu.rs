@@ -22,6 +22,8 @@ unsafe impl<const ALPHA: u32> bytemuck::Pod for ELU<ALPHA> {}
 
 // SAFETY: zero-sized.
 unsafe impl<const ALPHA: u32> Activation for ELU<ALPHA> {
+    const DESCRIPTION: &'static [crate::arch::Part] =
+        &[crate::arch::Part::Text("ELU<"), crate::arch::Part::Float(Self::ALPHA), crate::arch::Part::Text(">")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("ELU<")?;

@@ -28,6 +28,7 @@ pub use softplus::Softplus;
 pub use step::Step;
 pub use tanh::Tanh;
 
+use crate::arch::Part;
 use crate::init::Init;
 
 /// An activation function `a = f(z)`.
@@ -45,6 +46,12 @@ pub unsafe trait Activation: bytemuck::Pod + fmt::Debug {
     /// The initializer [`Dense`](crate::Dense) uses for weights in front of
     /// this activation: He (Kaiming) for the ReLU family, Xavier (Glorot) otherwise.
     const DEFAULT_INIT: Init = Init::XavierUniform;
+
+    /// The name as it is written in `network!`, as compile-time pieces
+    /// (see [`arch`](crate::arch)); must spell what [`describe`](Activation::describe)
+    /// writes. The default, [`Part::Unknown`], leaves networks using the
+    /// activation without a compile-time fingerprint.
+    const DESCRIPTION: &'static [Part] = &[Part::Unknown];
 
     /// Writes the name as it is written in `network!`, e.g. `LeakyReLU<0.1>`.
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result;

@@ -14,6 +14,7 @@ unsafe impl bytemuck::Pod for ReLU {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for ReLU {
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("ReLU")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("ReLU")
@@ -47,6 +48,8 @@ unsafe impl<const ALPHA: u32> bytemuck::Pod for LeakyReLU<ALPHA> {}
 
 // SAFETY: zero-sized.
 unsafe impl<const ALPHA: u32> Activation for LeakyReLU<ALPHA> {
+    const DESCRIPTION: &'static [crate::arch::Part] =
+        &[crate::arch::Part::Text("LeakyReLU<"), crate::arch::Part::Float(Self::ALPHA), crate::arch::Part::Text(">")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("LeakyReLU<")?;

@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::{Layer, LayerInfo};
 use crate::activation::Activation;
+use crate::arch::Architecture;
 use crate::{Mode, Rng};
 
 /// An activation used as its own layer of width `N` (`ReLU` between two
@@ -29,6 +30,7 @@ unsafe impl<const N: usize, A: Activation> Layer for ActivationLayer<N, A> {
     const IN: usize = N;
     const OUT: usize = N;
     const CACHE: usize = 0;
+    const ARCHITECTURE: Architecture = Architecture::Layer(A::DESCRIPTION);
     type Input = [f32; N];
     type Output = [f32; N];
 

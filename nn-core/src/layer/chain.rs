@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{Layer, LayerInfo};
+use crate::arch::Architecture;
 use crate::init::Init;
 use crate::{Mode, Rng};
 
@@ -59,6 +60,7 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     const OUT: usize = B::OUT;
     const CACHE: usize = 2 * A::OUT + A::CACHE + B::CACHE;
     const DEPTH: usize = A::DEPTH + B::DEPTH;
+    const ARCHITECTURE: Architecture = Architecture::Chain(&A::ARCHITECTURE, &B::ARCHITECTURE);
     type Input = A::Input;
     type Output = B::Output;
 

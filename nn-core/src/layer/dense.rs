@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::{Layer, LayerInfo};
 use crate::activation::Activation;
+use crate::arch::{Architecture, Part};
 use crate::init::Init;
 use crate::{kernel, Identity, Mode, Rng};
 
@@ -54,6 +55,15 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
     const OUT: usize = OUT;
     /// The pre-activations `z`.
     const CACHE: usize = OUT;
+    const ARCHITECTURE: Architecture = Architecture::Layer(&[
+        Part::Text("Dense<"),
+        Part::Usize(IN),
+        Part::Text(", "),
+        Part::Usize(OUT),
+        Part::Text(", "),
+        Part::Parts(A::DESCRIPTION),
+        Part::Text(">"),
+    ]);
     type Input = [f32; IN];
     type Output = [f32; OUT];
 

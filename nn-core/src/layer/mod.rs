@@ -16,6 +16,7 @@ pub use chain::Chain;
 pub use dense::Dense;
 pub use dropout::Dropout;
 
+use crate::arch::Architecture;
 use crate::init::Init;
 use crate::{Mode, Rng};
 
@@ -63,6 +64,12 @@ pub unsafe trait Layer: bytemuck::Pod {
     const CACHE: usize;
     /// Number of layers (a [`Chain`] counts its parts).
     const DEPTH: usize = 1;
+    /// The layer as it is written in `network!`, as a compile-time value
+    /// (see [`arch`](crate::arch)): every built-in layer spells itself from
+    /// its generic arguments, and a [`Chain`] joins its parts. The default,
+    /// [`Architecture::Unknown`], is for layer types that do not: their
+    /// networks have no compile-time [`FINGERPRINT`](crate::Network::FINGERPRINT).
+    const ARCHITECTURE: Architecture = Architecture::Unknown;
     /// One input row, `[f32; IN]`.
     type Input: bytemuck::Pod + AsRef<[f32]> + AsMut<[f32]> + fmt::Debug;
     /// One output row, `[f32; OUT]`.
