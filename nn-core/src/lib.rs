@@ -34,6 +34,8 @@ mod network;
 pub mod optim;
 pub mod regularize;
 mod rng;
+#[cfg(feature = "safetensors")]
+pub mod safetensors;
 pub mod schedule;
 
 pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
