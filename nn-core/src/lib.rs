@@ -18,6 +18,8 @@ extern crate std;
 
 pub mod activation;
 pub mod arch;
+#[cfg(feature = "std")]
+pub mod checkpoint;
 #[cfg(feature = "alloc")]
 pub mod data;
 mod error;
@@ -49,7 +51,7 @@ pub use loss::{
 #[cfg(feature = "alloc")]
 pub use network::Grads;
 pub use network::{Mode, Network, Summary};
-pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Sgd, SnapshotBuffer, Verdict};
+pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Scalar, Sgd, SnapshotBuffer, Verdict};
 pub use regularize::{clip_grad_norm, clip_grad_value, Penalty};
 pub use rng::{rng, Rng};
 pub use schedule::{
