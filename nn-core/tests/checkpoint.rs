@@ -84,8 +84,11 @@ fn bits(p: &[f32]) -> Vec<u32> {
     p.iter().map(|x| x.to_bits()).collect()
 }
 
+/// Epoch, loss bits, accuracy, validation loss, learning-rate bits.
+type Metrics = (usize, u32, Option<f32>, Option<f32>, u32);
+
 /// The history without wall-clock times.
-fn metrics(h: &History) -> Vec<(usize, u32, Option<f32>, Option<f32>, u32)> {
+fn metrics(h: &History) -> Vec<Metrics> {
     h.epochs.iter().map(|e| (e.epoch, e.loss.to_bits(), e.accuracy, e.val_loss, e.lr.to_bits())).collect()
 }
 
