@@ -124,7 +124,8 @@ pub fn read_into<N: Network>(net: &mut N, bytes: &[u8], source: &str, allow_non_
         return Err(err(String::from("damaged file: the checksum does not match (a byte was changed)")));
     }
     let arch = core::str::from_utf8(arch).unwrap_or("?");
-    if fp != fingerprint::<N>() || count != N::PARAMS as u64 {
+    // The text too: a fingerprint is 64 bits, the text is the architecture.
+    if fp != fingerprint::<N>() || count != N::PARAMS as u64 || arch != architecture::<N>() {
         return Err(err(alloc::format!(
             "the file holds `{arch}` ({count} parameters), but this network is `{}` ({} parameters)",
             architecture::<N>(),
