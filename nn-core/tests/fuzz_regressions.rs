@@ -40,7 +40,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         "checkpoint_from_bytes" => {
             let mut opt = Adam::new(0.01);
             let mut params = net.params().to_vec();
-            opt.step(&mut params, &vec![0.5; Net::PARAMS]);
+            opt.step(&mut params, &[0.5; Net::PARAMS]);
             let mut c = Checkpoint::capture(&*net, &mut opt, &nn_core::rng(3), 1).unwrap();
             c.order = vec![2, 0, 1];
             c.history.epochs.push(nn_core::fit::Epoch {
