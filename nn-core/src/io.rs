@@ -7,7 +7,7 @@
 //! |---|---|
 //! | 8 | magic `NNWEIGHT` |
 //! | 4 | format version (1) |
-//! | 8 | architecture fingerprint: FNV-1a 64 of the architecture text |
+//! | 8 | architecture fingerprint: FNV-1a 64 of the architecture text ([`Network::FINGERPRINT`], computed by the compiler, see [`arch`](crate::arch)) |
 //! | 4 | length of the architecture text |
 //! | n | the architecture text, e.g. `Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax>` |
 //! | 8 | number of parameters |
@@ -39,17 +39,21 @@ pub fn architecture<N: Network>() -> String {
 }
 
 /// The FNV-1a 64 hash of the architecture text: equal for equal layer lists.
+/// [`Network::FINGERPRINT`], computed by the compiler, for every network of
+/// built-in layers; hashed at run time from [`Layer::visit`](crate::Layer::visit)
+/// for a network with a layer type that has no compile-time architecture.
 pub fn fingerprint<N: Network>() -> u64 {
+    if let Some(fingerprint) = const { N::STRUCTURE.fingerprint() } {
+        return fingerprint;
+    }
     struct Fnv(u64);
     impl fmt::Write for Fnv {
         fn write_str(&mut self, s: &str) -> fmt::Result {
-            for b in s.bytes() {
-                self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-            }
+            self.0 = crate::arch::fnv1a64_continue(self.0, s.as_bytes());
             Ok(())
         }
     }
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut h = Fnv(crate::arch::fnv1a64(&[]));
     let mut first = true;
     N::visit(&mut |info| {
         if !first {
@@ -120,7 +124,8 @@ pub fn read_into<N: Network>(net: &mut N, bytes: &[u8], source: &str, allow_non_
         return Err(err(String::from("damaged file: the checksum does not match (a byte was changed)")));
     }
     let arch = core::str::from_utf8(arch).unwrap_or("?");
-    if fp != fingerprint::<N>() || count != N::PARAMS as u64 {
+    // The text too: a fingerprint is 64 bits, the text is the architecture.
+    if fp != fingerprint::<N>() || count != N::PARAMS as u64 || arch != architecture::<N>() {
         return Err(err(alloc::format!(
             "the file holds `{arch}` ({count} parameters), but this network is `{}` ({} parameters)",
             architecture::<N>(),
@@ -142,9 +147,35 @@ pub fn read_into<N: Network>(net: &mut N, bytes: &[u8], source: &str, allow_non_
 
 /// A network on the heap read from weight-file bytes.
 pub fn from_bytes<N: Network>(bytes: &[u8]) -> Result<Box<N>> {
+    from_bytes_with(bytes, LoadOptions::new())
+}
+
+/// A network on the heap read from weight-file bytes, with `options`.
+pub fn from_bytes_with<N: Network>(bytes: &[u8], options: LoadOptions) -> Result<Box<N>> {
     let mut net = N::zeroed_boxed();
-    read_into(&mut *net, bytes, "weights", false)?;
+    read_into(&mut *net, bytes, "weights", options.allow_non_finite)?;
     Ok(net)
+}
+
+/// How [`Network::load_with`] and [`Network::from_bytes_with`] read a weight file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Accept NaN and infinite parameters (refused by default: a model that
+    /// diverged before it was saved is almost never wanted).
+    pub allow_non_finite: bool,
+}
+
+impl LoadOptions {
+    /// The defaults: non-finite parameters are an error.
+    pub const fn new() -> Self {
+        LoadOptions { allow_non_finite: false }
+    }
+    /// Accept (or refuse) NaN and infinite parameters.
+    pub const fn allow_non_finite(mut self, allow: bool) -> Self {
+        self.allow_non_finite = allow;
+        self
+    }
 }
 
 struct Reader<'a> {
@@ -170,10 +201,21 @@ impl<'a> Reader<'a> {
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over the target. A crash or a
 /// full disk leaves the old file intact.
+///
+/// An existing target that is read-only (no write permission bit at all) is
+/// refused, even for a user whose privileges would let the rename replace
+/// it: its mode says it must not be overwritten.
 #[cfg(feature = "std")]
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use alloc::string::ToString;
     use std::io::Write;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_file() && meta.permissions().readonly() {
+            let denied =
+                std::io::Error::new(std::io::ErrorKind::PermissionDenied, "the file is read-only; not replaced");
+            return Err(Error::io(path, denied));
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),

@@ -17,7 +17,10 @@ extern crate alloc;
 extern crate std;
 
 pub mod activation;
+pub mod arch;
 pub mod baked;
+#[cfg(feature = "std")]
+pub mod checkpoint;
 #[cfg(feature = "alloc")]
 pub mod data;
 mod error;
@@ -36,6 +39,8 @@ pub mod optim;
 pub mod parallel;
 pub mod regularize;
 mod rng;
+#[cfg(feature = "safetensors")]
+pub mod safetensors;
 pub mod schedule;
 #[cfg(feature = "alloc")]
 mod scratch;
@@ -51,7 +56,7 @@ pub use loss::{
 #[cfg(feature = "alloc")]
 pub use network::Grads;
 pub use network::{Mode, Network, Summary, PREDICT_CHUNK};
-pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Sgd, SnapshotBuffer, Verdict};
+pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Scalar, Sgd, SnapshotBuffer, Verdict};
 pub use regularize::{clip_grad_norm, clip_grad_value, Penalty};
 pub use rng::{rng, Rng};
 pub use schedule::{

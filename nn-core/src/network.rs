@@ -40,6 +40,16 @@ pub trait Network: Layer {
     /// `f32` values of workspace per sample of a training batch: the output,
     /// its gradient, and the caches of all layers.
     const WORKSPACE_PER_SAMPLE: usize = 2 * Self::OUT + Self::CACHE;
+    /// The architecture fingerprint the weight file stores, computed by the
+    /// compiler: FNV-1a 64 of the layers as written in `network!`, joined by
+    /// `, ` (`Dense<2, 3, ReLU>, Dense<3, 1, Sigmoid>`), from
+    /// [`Layer::STRUCTURE`]. Using it is a compile error for a network
+    /// with a layer type that has no compile-time architecture (only layer
+    /// types from outside this crate); see [`arch`](crate::arch).
+    const FINGERPRINT: u64 = match Self::STRUCTURE.fingerprint() {
+        Some(fingerprint) => fingerprint,
+        None => panic!("a layer of this network has no compile-time `Layer::STRUCTURE`, so it has no FINGERPRINT"),
+    };
 
     /// A network with every parameter zero, built on the stack (also the
     /// gradient buffer of [`train_step_in`](Network::train_step_in)). Large
@@ -95,7 +105,15 @@ pub trait Network: Layer {
         crate::io::from_bytes(bytes)
     }
 
-    /// Saves the parameters to `path` atomically (temporary file, fsync, rename).
+    /// A network read from weight-file bytes with `options` (to accept
+    /// non-finite weights: `LoadOptions::new().allow_non_finite(true)`).
+    #[cfg(feature = "alloc")]
+    fn from_bytes_with(bytes: &[u8], options: crate::io::LoadOptions) -> Result<Box<Self>> {
+        crate::io::from_bytes_with(bytes, options)
+    }
+
+    /// Saves the parameters to `path` atomically (temporary file, fsync,
+    /// rename): on any error the file that was there is left as it was.
     #[cfg(feature = "std")]
     fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
         crate::io::write_atomic(path.as_ref(), &self.to_bytes())
@@ -104,11 +122,17 @@ pub trait Network: Layer {
     /// Loads a network saved by [`save`](Network::save); errors name the file.
     #[cfg(feature = "std")]
     fn load(path: impl AsRef<std::path::Path>) -> Result<Box<Self>> {
+        Self::load_with(path, crate::io::LoadOptions::new())
+    }
+
+    /// Loads a network saved by [`save`](Network::save) with `options`.
+    #[cfg(feature = "std")]
+    fn load_with(path: impl AsRef<std::path::Path>, options: crate::io::LoadOptions) -> Result<Box<Self>> {
         use alloc::string::ToString;
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let mut net = Self::zeroed_boxed();
-        crate::io::read_into(&mut *net, &bytes, &path.display().to_string(), false)?;
+        crate::io::read_into(&mut *net, &bytes, &path.display().to_string(), options.allow_non_finite)?;
         Ok(net)
     }
 

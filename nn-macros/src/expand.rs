@@ -194,6 +194,7 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 const CACHE: usize = <__Chain as ::nn::Layer>::CACHE;
                 const DEPTH: usize = <__Chain as ::nn::Layer>::DEPTH;
                 const ARCHITECTURE: ::nn::baked::ConstText = <__Chain as ::nn::Layer>::ARCHITECTURE;
+                const STRUCTURE: ::nn::arch::Architecture = <__Chain as ::nn::Layer>::STRUCTURE;
                 type Input = <__Chain as ::nn::Layer>::Input;
                 type Output = <__Chain as ::nn::Layer>::Output;
 

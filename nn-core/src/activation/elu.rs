@@ -23,6 +23,8 @@ unsafe impl<const ALPHA: u32> bytemuck::Pod for ELU<ALPHA> {}
 
 // SAFETY: zero-sized.
 unsafe impl<const ALPHA: u32> Activation for ELU<ALPHA> {
+    const DESCRIPTION: &'static [crate::arch::Part] =
+        &[crate::arch::Part::Text("ELU<"), crate::arch::Part::Float(Self::ALPHA), crate::arch::Part::Text(">")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     const NAME: ConstText = ConstText::EMPTY.str("ELU<").float(Self::ALPHA).str(">");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {

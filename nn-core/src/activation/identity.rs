@@ -14,6 +14,7 @@ unsafe impl bytemuck::Pod for Identity {}
 // SAFETY: zero-sized.
 unsafe impl Activation for Identity {
     const NAME: ConstText = ConstText::EMPTY.str("Identity");
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("Identity")];
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Identity")
     }

@@ -28,6 +28,7 @@ pub use softplus::Softplus;
 pub use step::Step;
 pub use tanh::Tanh;
 
+use crate::arch::Part;
 use crate::baked::ConstText;
 use crate::init::Init;
 
@@ -51,6 +52,11 @@ pub unsafe trait Activation: bytemuck::Pod + fmt::Debug {
     /// time (for [`Layer::ARCHITECTURE`](crate::Layer::ARCHITECTURE));
     /// [`ConstText::UNKNOWN`] unless overridden.
     const NAME: ConstText = ConstText::UNKNOWN;
+    /// The name as it is written in `network!`, as compile-time pieces
+    /// (see [`arch`](crate::arch)); must spell what [`describe`](Activation::describe)
+    /// writes. The default, [`Part::Unknown`], leaves networks using the
+    /// activation without a compile-time fingerprint.
+    const DESCRIPTION: &'static [Part] = &[Part::Unknown];
 
     /// Writes the name as it is written in `network!`, e.g. `LeakyReLU<0.1>`.
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result;

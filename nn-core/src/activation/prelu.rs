@@ -23,6 +23,7 @@ unsafe impl bytemuck::Pod for PReLU {}
 
 // SAFETY: repr(C), one f32.
 unsafe impl Activation for PReLU {
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("PReLU")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     const NAME: ConstText = ConstText::EMPTY.str("PReLU");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {

@@ -15,6 +15,7 @@ unsafe impl bytemuck::Pod for ReLU {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for ReLU {
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("ReLU")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     const NAME: ConstText = ConstText::EMPTY.str("ReLU");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
@@ -49,6 +50,8 @@ unsafe impl<const ALPHA: u32> bytemuck::Pod for LeakyReLU<ALPHA> {}
 
 // SAFETY: zero-sized.
 unsafe impl<const ALPHA: u32> Activation for LeakyReLU<ALPHA> {
+    const DESCRIPTION: &'static [crate::arch::Part] =
+        &[crate::arch::Part::Text("LeakyReLU<"), crate::arch::Part::Float(Self::ALPHA), crate::arch::Part::Text(">")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     const NAME: ConstText = ConstText::EMPTY.str("LeakyReLU<").float(Self::ALPHA).str(">");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {

@@ -28,6 +28,7 @@ pub(crate) fn sigmoid(z: f32) -> f32 {
 // SAFETY: zero-sized.
 unsafe impl Activation for Sigmoid {
     const NAME: ConstText = ConstText::EMPTY.str("Sigmoid");
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("Sigmoid")];
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Sigmoid")
     }

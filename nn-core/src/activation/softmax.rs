@@ -41,6 +41,7 @@ pub(crate) fn softmax_backward_row(a: &[f32], d: &mut [f32]) {
 
 // SAFETY: zero-sized.
 unsafe impl Activation for Softmax {
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("Softmax")];
     const IS_SOFTMAX: bool = true;
     const NAME: ConstText = ConstText::EMPTY.str("Softmax");
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {

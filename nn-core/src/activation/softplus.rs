@@ -17,6 +17,7 @@ unsafe impl bytemuck::Pod for Softplus {}
 // SAFETY: zero-sized.
 unsafe impl Activation for Softplus {
     const NAME: ConstText = ConstText::EMPTY.str("Softplus");
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("Softplus")];
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Softplus")
     }

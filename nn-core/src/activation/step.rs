@@ -20,6 +20,7 @@ unsafe impl bytemuck::Pod for Step {}
 // SAFETY: zero-sized.
 unsafe impl Activation for Step {
     const NAME: ConstText = ConstText::EMPTY.str("Step");
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("Step")];
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Step")
     }

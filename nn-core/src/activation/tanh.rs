@@ -14,6 +14,7 @@ unsafe impl bytemuck::Pod for Tanh {}
 // SAFETY: zero-sized.
 unsafe impl Activation for Tanh {
     const NAME: ConstText = ConstText::EMPTY.str("Tanh");
+    const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("Tanh")];
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {
         f.write_str("Tanh")
     }

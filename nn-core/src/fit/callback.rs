@@ -45,6 +45,18 @@ pub trait Callback<N> {
     fn report(&self) -> Option<std::string::String> {
         None
     }
+    /// Appends the callback's state to `out`, for a checkpoint of the run
+    /// ([`Fit::checkpoint_to`](super::Fit::checkpoint_to)). The default
+    /// writes nothing: right for callbacks without state.
+    fn save_state(&self, out: &mut Vec<u8>) {
+        let _ = out;
+    }
+    /// Restores the state [`save_state`](Callback::save_state) wrote, when
+    /// a run resumes from a checkpoint.
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let _ = bytes;
+        Ok(())
+    }
 }
 
 /// A borrowed callback is a callback, so that its state can be read after
@@ -160,6 +172,35 @@ impl<N: Network> Callback<N> for EarlyStopping {
         Ok(())
     }
 
+    fn save_state(&self, out: &mut Vec<u8>) {
+        use crate::checkpoint::Writer;
+        let mut w = Writer(out);
+        w.u8(u8::from(self.best.is_some()));
+        let (epoch, value) = self.best.unwrap_or((0, 0.0));
+        w.u64(epoch as u64);
+        w.f32(value);
+        w.u64(self.waited as u64);
+        w.u8(u8::from(self.stopped_at.is_some()));
+        w.u64(self.stopped_at.unwrap_or(0) as u64);
+        w.f32s(&self.best_params);
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = crate::checkpoint::Reader::new(bytes, "EarlyStopping state");
+        let has_best = r.u8()? != 0;
+        let (epoch, value) = (r.usize()?, r.f32()?);
+        let waited = r.usize()?;
+        let stopped = r.u8()? != 0;
+        let stopped_at = r.usize()?;
+        let best_params = r.f32s()?;
+        r.finish()?;
+        self.best = has_best.then_some((epoch, value));
+        self.waited = waited;
+        self.stopped_at = stopped.then_some(stopped_at);
+        self.best_params = best_params;
+        Ok(())
+    }
+
     fn report(&self) -> Option<std::string::String> {
         let (epoch, value) = self.best?;
         let restored = if self.restore_best { ", its weights restored" } else { "" };
@@ -191,6 +232,19 @@ impl<N> Callback<N> for LearningRateScheduler {
     fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut Context<'_, N>) -> Result<()> {
         let initial = *self.initial.get_or_insert(ctx.optimizer.learning_rate());
         ctx.optimizer.set_learning_rate((self.schedule)(epoch, initial));
+        Ok(())
+    }
+    fn save_state(&self, out: &mut Vec<u8>) {
+        let mut w = crate::checkpoint::Writer(out);
+        w.u8(u8::from(self.initial.is_some()));
+        w.f32(self.initial.unwrap_or(0.0));
+    }
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = crate::checkpoint::Reader::new(bytes, "LearningRateScheduler state");
+        let has = r.u8()? != 0;
+        let initial = r.f32()?;
+        r.finish()?;
+        self.initial = has.then_some(initial);
         Ok(())
     }
 }

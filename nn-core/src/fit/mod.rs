@@ -75,6 +75,8 @@ pub struct Fit<'a, N: Network, L = Mse, O = Sgd> {
     activations: bool,
     penalty: Option<Penalty>,
     clip: Option<Clip>,
+    checkpoint: Option<std::path::PathBuf>,
+    resume: Option<std::path::PathBuf>,
 }
 
 /// Gradient clipping of a [`Fit`].
@@ -106,6 +108,8 @@ impl<'a, N: Network> Fit<'a, N> {
             activations: false,
             penalty: None,
             clip: None,
+            checkpoint: None,
+            resume: None,
         }
     }
 }
@@ -228,6 +232,27 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
         self
     }
 
+    /// Saves a [`Checkpoint`](crate::checkpoint::Checkpoint) to `path`
+    /// after every epoch, atomically: parameters, optimizer, epoch, generator,
+    /// sample order, history and callbacks' state. The optimizer must report
+    /// its scalars ([`Optimizer::scalars`]: every optimizer of this crate does).
+    pub fn checkpoint_to(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.checkpoint = Some(path.into());
+        self
+    }
+
+    /// Continues the run saved at `path` by [`checkpoint_to`](Fit::checkpoint_to),
+    /// if that file exists (else trains from the start): with the same data,
+    /// settings and callbacks, the weights at the end are bit-identical to
+    /// those of a run that was never interrupted. [`epochs`](Fit::epochs)
+    /// is the total, counting the epochs already done; a run that had
+    /// stopped early stays stopped. A checkpoint of another network,
+    /// optimizer or data size is an error, and nothing is changed.
+    pub fn resume_from(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.resume = Some(path.into());
+        self
+    }
+
     /// The optimizer, e.g. to read its learning rate after `run`.
     pub fn optimizer_ref(&self) -> &O {
         &self.optimizer
@@ -285,8 +310,25 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
         let mut progress = progress::Progress::new(self.verbosity, self.epochs);
         let want_acc = self.metrics.contains(&Metric::Accuracy);
         let want_mae = self.metrics.contains(&Metric::Mae);
+        let mut first_epoch = 1;
+        if let Some(path) = &self.resume {
+            let resumed = crate::checkpoint::resume_fit(
+                path,
+                self.net,
+                &mut self.optimizer,
+                &mut self.callbacks,
+                train.len(),
+                self.xs.len(),
+            )?;
+            if let Some(c) = resumed {
+                (rng, train, history, first_epoch) = (crate::Rng::from_state(c.rng), c.order, c.history, c.epoch + 1);
+                if history.stopped_early {
+                    return Ok(history);
+                }
+            }
+        }
 
-        for epoch in 1..=self.epochs {
+        for epoch in first_epoch..=self.epochs {
             let started = Instant::now();
             for cb in &mut self.callbacks {
                 cb.on_epoch_begin(epoch, &mut Context { net: self.net, optimizer: &mut self.optimizer })?;
@@ -382,6 +424,11 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
                 stop |= cb.on_epoch_end(&logs, ctx)? == Control::Stop;
             }
             history.epochs.push(logs);
+            if let Some(path) = &self.checkpoint {
+                history.stopped_early = stop && epoch < self.epochs;
+                let (net, opt, cbs) = (&*self.net, &mut self.optimizer, &self.callbacks);
+                crate::checkpoint::save_fit(path, epoch, net, opt, &rng, &train, &history, cbs)?;
+            }
             if stop {
                 history.stopped_early = epoch < self.epochs;
                 break;
@@ -421,6 +468,8 @@ impl<'a, N: Network, L, O> Fit<'a, N, L, O> {
             activations: self.activations,
             penalty: self.penalty,
             clip: self.clip,
+            checkpoint: self.checkpoint,
+            resume: self.resume,
         }
     }
 }

@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::{Layer, LayerInfo};
 use crate::activation::Activation;
+use crate::arch::Architecture;
 use crate::baked::ConstText;
 use crate::{Mode, Rng};
 
@@ -31,6 +32,7 @@ unsafe impl<const N: usize, A: Activation> Layer for ActivationLayer<N, A> {
     const OUT: usize = N;
     const CACHE: usize = 0;
     const ARCHITECTURE: ConstText = A::NAME;
+    const STRUCTURE: Architecture = Architecture::Layer(A::DESCRIPTION);
     type Input = [f32; N];
     type Output = [f32; N];
 

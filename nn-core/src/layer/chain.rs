@@ -1,6 +1,7 @@
 use core::fmt;
 
 use super::{Layer, LayerInfo};
+use crate::arch::Architecture;
 use crate::baked::ConstText;
 use crate::init::Init;
 use crate::{Mode, Rng};
@@ -61,6 +62,7 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     const CACHE: usize = 2 * A::OUT + A::CACHE + B::CACHE;
     const DEPTH: usize = A::DEPTH + B::DEPTH;
     const ARCHITECTURE: ConstText = A::ARCHITECTURE.str(", ").text(B::ARCHITECTURE);
+    const STRUCTURE: Architecture = Architecture::Chain(&A::STRUCTURE, &B::STRUCTURE);
     type Input = A::Input;
     type Output = B::Output;
 

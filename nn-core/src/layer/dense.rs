@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::{Layer, LayerInfo};
 use crate::activation::Activation;
+use crate::arch::{Architecture, Part};
 use crate::baked::ConstText;
 use crate::init::Init;
 use crate::{kernel, Identity, Mode, Rng};
@@ -57,6 +58,15 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
     const CACHE: usize = OUT;
     const ARCHITECTURE: ConstText =
         ConstText::EMPTY.str("Dense<").usize(IN).str(", ").usize(OUT).str(", ").text(A::NAME).str(">");
+    const STRUCTURE: Architecture = Architecture::Layer(&[
+        Part::Text("Dense<"),
+        Part::Usize(IN),
+        Part::Text(", "),
+        Part::Usize(OUT),
+        Part::Text(", "),
+        Part::Parts(A::DESCRIPTION),
+        Part::Text(">"),
+    ]);
     type Input = [f32; IN];
     type Output = [f32; OUT];
 

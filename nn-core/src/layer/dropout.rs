@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::{Layer, LayerInfo};
 use crate::activation::write_float;
+use crate::arch::{Architecture, Part};
 use crate::baked::ConstText;
 use crate::{Mode, Rng};
 
@@ -45,6 +46,8 @@ unsafe impl<const N: usize, const P: u32> Layer for Dropout<N, P> {
     /// The mask: 0 or 1/(1 − P) per value.
     const CACHE: usize = N;
     const ARCHITECTURE: ConstText = ConstText::EMPTY.str("Dropout<").float(Self::P).str(">");
+    const STRUCTURE: Architecture =
+        Architecture::Layer(&[Part::Text("Dropout<"), Part::Float(Self::P), Part::Text(">")]);
     type Input = [f32; N];
     type Output = [f32; N];
 

@@ -16,6 +16,7 @@ pub use chain::Chain;
 pub use dense::Dense;
 pub use dropout::Dropout;
 
+use crate::arch::Architecture;
 use crate::baked::ConstText;
 use crate::init::Init;
 use crate::{Mode, Rng};
@@ -69,6 +70,12 @@ pub unsafe trait Layer: bytemuck::Pod {
     /// [`baked::decode`](crate::baked::decode) checks a weight file against.
     /// Layers that do not override it are [`ConstText::UNKNOWN`].
     const ARCHITECTURE: ConstText = ConstText::UNKNOWN;
+    /// The layer as it is written in `network!`, as a compile-time value
+    /// (see [`arch`](crate::arch)): every built-in layer spells itself from
+    /// its generic arguments, and a [`Chain`] joins its parts. The default,
+    /// [`Architecture::Unknown`], is for layer types that do not: their
+    /// networks have no compile-time [`FINGERPRINT`](crate::Network::FINGERPRINT).
+    const STRUCTURE: Architecture = Architecture::Unknown;
     /// One input row, `[f32; IN]`.
     type Input: bytemuck::Pod + AsRef<[f32]> + AsMut<[f32]> + fmt::Debug;
     /// One output row, `[f32; OUT]`.

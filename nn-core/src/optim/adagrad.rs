@@ -99,6 +99,7 @@ impl Optimizer for Adagrad {
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
     }
+    super::scalar_fields!(lr: F32, lr_decay: F32, weight_decay: F32, initial_accumulator_value: F32, eps: F32, steps: U64);
     #[cfg(feature = "alloc")]
     fn owned_state(&mut self) -> &mut Vec<f32> {
         &mut self.state

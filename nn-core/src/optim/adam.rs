@@ -174,6 +174,7 @@ impl Optimizer for Adam {
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
     }
+    super::scalar_fields!(lr: F32, beta1: F32, beta2: F32, eps: F32, weight_decay: F32, amsgrad: Bool, decoupled: Bool, steps: U64);
     #[cfg(feature = "alloc")]
     fn owned_state(&mut self) -> &mut Vec<f32> {
         &mut self.state

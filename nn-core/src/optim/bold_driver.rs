@@ -204,6 +204,33 @@ impl<O: Optimizer, S> Optimizer for BoldDriver<O, S> {
     fn set_learning_rate(&mut self, lr: f32) {
         self.inner.set_learning_rate(lr)
     }
+    /// The wrapped optimizer's scalars, then `bold_driver.increase`,
+    /// `bold_driver.decrease`, `bold_driver.has_best` and `bold_driver.best`.
+    /// The snapshot of the parameters is not a scalar: a checkpoint taken
+    /// between epochs restores the parameters themselves, which
+    /// [`end_epoch`](BoldDriver::end_epoch) snapshots again.
+    fn scalars(&self, f: &mut dyn FnMut(&'static str, super::Scalar)) -> bool {
+        use super::Scalar;
+        if !self.inner.scalars(f) {
+            return false;
+        }
+        f("bold_driver.increase", Scalar::F32(self.increase));
+        f("bold_driver.decrease", Scalar::F32(self.decrease));
+        f("bold_driver.has_best", Scalar::Bool(self.best.is_some()));
+        f("bold_driver.best", Scalar::F32(self.best.unwrap_or(0.0)));
+        true
+    }
+    fn set_scalar(&mut self, name: &str, value: super::Scalar) -> bool {
+        use super::Scalar;
+        match (name, value) {
+            ("bold_driver.increase", Scalar::F32(v)) => self.increase = v,
+            ("bold_driver.decrease", Scalar::F32(v)) => self.decrease = v,
+            ("bold_driver.has_best", Scalar::Bool(has)) => self.best = has.then(|| self.best.unwrap_or(0.0)),
+            ("bold_driver.best", Scalar::F32(v)) => self.best = self.best.map(|_| v),
+            _ => return self.inner.set_scalar(name, value),
+        }
+        true
+    }
     #[cfg(feature = "alloc")]
     fn owned_state(&mut self) -> &mut Vec<f32> {
         self.inner.owned_state()

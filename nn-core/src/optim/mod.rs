@@ -35,6 +35,39 @@ pub use nadam::NAdam;
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
+/// A scalar of an optimizer's state (see [`Optimizer::scalars`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+    /// An `f32` (learning rate, β, ε, …).
+    F32(f32),
+    /// An `f64` (NAdam's momentum product).
+    F64(f64),
+    /// A counter (the step count).
+    U64(u64),
+    /// A switch (nesterov, amsgrad, …).
+    Bool(bool),
+}
+
+/// Implements [`Optimizer::scalars`] and [`Optimizer::set_scalar`] over fields.
+macro_rules! scalar_fields {
+    ($($field:ident: $kind:ident),* $(,)?) => {
+        fn scalars(&self, f: &mut dyn FnMut(&'static str, super::Scalar)) -> bool {
+            $( f(stringify!($field), super::Scalar::$kind(self.$field)); )*
+            true
+        }
+        fn set_scalar(&mut self, name: &str, value: super::Scalar) -> bool {
+            match value {
+                $( super::Scalar::$kind(v) if name == stringify!($field) => {
+                    self.$field = v;
+                    true
+                } )*
+                _ => false,
+            }
+        }
+    };
+}
+pub(crate) use scalar_fields;
+
 /// An update rule for a flat slice of parameters.
 pub trait Optimizer {
     /// Number of state values the optimizer needs for `params` parameters.
@@ -60,6 +93,23 @@ pub trait Optimizer {
     /// whether the optimizer has one (when not, nothing changes).
     fn set_momentum(&mut self, momentum: f32) -> bool {
         let _ = momentum;
+        false
+    }
+
+    /// Calls `f` with every scalar the optimizer keeps (hyperparameters and
+    /// counters such as the step count, by field name) and returns `true`;
+    /// with [`owned_state`](Optimizer::owned_state) this is all a checkpoint
+    /// needs to resume it exactly. The default returns `false`: an optimizer
+    /// that does not implement it cannot be checkpointed.
+    fn scalars(&self, f: &mut dyn FnMut(&'static str, Scalar)) -> bool {
+        let _ = f;
+        false
+    }
+
+    /// Sets one scalar that [`scalars`](Optimizer::scalars) reported;
+    /// `false` (changing nothing) for an unknown name or another type.
+    fn set_scalar(&mut self, name: &str, value: Scalar) -> bool {
+        let _ = (name, value);
         false
     }
 

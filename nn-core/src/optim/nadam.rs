@@ -145,6 +145,7 @@ impl Optimizer for NAdam {
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
     }
+    super::scalar_fields!(lr: F32, beta1: F32, beta2: F32, eps: F32, weight_decay: F32, momentum_decay: F32, decoupled: Bool, steps: U64, mu_product: F64);
     #[cfg(feature = "alloc")]
     fn owned_state(&mut self) -> &mut Vec<f32> {
         &mut self.state

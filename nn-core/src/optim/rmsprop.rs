@@ -122,6 +122,7 @@ impl Optimizer for RmsProp {
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
     }
+    super::scalar_fields!(lr: F32, alpha: F32, eps: F32, weight_decay: F32, momentum: F32, centered: Bool);
     #[cfg(feature = "alloc")]
     fn owned_state(&mut self) -> &mut Vec<f32> {
         &mut self.state

@@ -124,6 +124,7 @@ impl Optimizer for Sgd {
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
     }
+    super::scalar_fields!(lr: F32, momentum: F32, dampening: F32, nesterov: Bool, weight_decay: F32, zero_init: Bool, steps: U64);
     #[cfg(feature = "alloc")]
     fn owned_state(&mut self) -> &mut Vec<f32> {
         &mut self.state
