@@ -145,6 +145,46 @@ fn save_load_round_trip_and_overwrite() {
 }
 
 #[test]
+fn concurrent_saves_to_one_path_leave_one_whole_file() {
+    let dir = scratch("concurrent");
+    let path = dir.join("net.nnw");
+    let nets: Vec<Box<Net>> = (0..6).map(net).collect();
+    std::thread::scope(|s| {
+        for n in &nets {
+            let path = &path;
+            s.spawn(move || {
+                for _ in 0..25 {
+                    n.save(path).unwrap();
+                }
+            });
+        }
+    });
+    let loaded = Net::load(&path).unwrap();
+    assert!(nets.iter().any(|n| n.params() == loaded.params()), "the file is one of the saved networks, whole");
+    assert_eq!(entries(&dir), ["net.nnw"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_stale_temporary_file_is_neither_used_nor_removed() {
+    // A crash can leave a temporary file; a later save must not write into
+    // it (it could be another process's) nor fail because of it.
+    let dir = scratch("stale");
+    let path = dir.join("net.nnw");
+    // The names this process's next saves would pick (a counter after the pid).
+    let stale: Vec<PathBuf> = (0..300).map(|n| dir.join(format!(".net.nnw.tmp{}.{n}", std::process::id()))).collect();
+    for s in &stale {
+        fs::write(s, b"left by a crash").unwrap();
+    }
+    for _ in 0..3 {
+        net(1).save(&path).unwrap();
+    }
+    assert_eq!(Net::load(&path).unwrap().params(), net(1).params());
+    assert!(stale.iter().all(|s| fs::read(s).unwrap() == b"left by a crash"));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_path_that_is_a_directory() {
     let dir = scratch("is-a-dir");
     let target = dir.join("model.nnw");
