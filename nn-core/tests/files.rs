@@ -99,6 +99,34 @@ fn a_different_architecture_names_both() {
 }
 
 #[test]
+fn a_matching_fingerprint_with_another_architecture_text_is_refused() {
+    // The text is the architecture; the fingerprint only a 64-bit digest of it.
+    let mut b = net(1).to_bytes();
+    let at = b.windows(4).position(|w| w == b"ReLU").unwrap();
+    b[at..at + 4].copy_from_slice(b"ReLu");
+    let n = b.len() - 4;
+    let crc = crc32fast_hash(&b[..n]);
+    b[n..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        error(&b),
+        "weights: the file holds `Dense<3, 4, ReLu>, Dense<4, 2, Sigmoid>` (26 parameters), but this network is \
+         `Dense<3, 4, ReLU>, Dense<4, 2, Sigmoid>` (26 parameters)"
+    );
+}
+
+/// CRC-32 (IEEE), bitwise.
+fn crc32fast_hash(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
 fn nan_and_infinity_are_refused_unless_asked() {
     for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
         let mut a = net(1);
