@@ -223,17 +223,39 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().ok_or_else(|| Error::data(path.display().to_string(), "not a file name"))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
-    tmp_name.push(alloc::format!(".tmp{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
+    // Unique per save, also between threads of one process (two saves to one
+    // path at once must not write into the same temporary file); created
+    // with O_EXCL, so a file left by a crash is never written into.
+    static SAVES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+    let mut tmp = dir.clone();
+    let mut created = false;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut attempts = 0;
+        let mut f = loop {
+            let n = SAVES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            let mut candidate = tmp_name.clone();
+            candidate.push(alloc::format!(".tmp{}.{n}", std::process::id()));
+            tmp = dir.join(candidate);
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 1000 => attempts += 1,
+                other => break other?,
+            }
+        };
+        created = true;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
+        if created {
+            let _ = std::fs::remove_file(&tmp);
+        }
         return Err(Error::io(path, e));
+    }
+    // The rename itself reaches the disk with the directory.
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
     }
     Ok(())
 }

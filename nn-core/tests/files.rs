@@ -99,6 +99,34 @@ fn a_different_architecture_names_both() {
 }
 
 #[test]
+fn a_matching_fingerprint_with_another_architecture_text_is_refused() {
+    // The text is the architecture; the fingerprint only a 64-bit digest of it.
+    let mut b = net(1).to_bytes();
+    let at = b.windows(4).position(|w| w == b"ReLU").unwrap();
+    b[at..at + 4].copy_from_slice(b"ReLu");
+    let n = b.len() - 4;
+    let crc = crc32fast_hash(&b[..n]);
+    b[n..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        error(&b),
+        "weights: the file holds `Dense<3, 4, ReLu>, Dense<4, 2, Sigmoid>` (26 parameters), but this network is \
+         `Dense<3, 4, ReLU>, Dense<4, 2, Sigmoid>` (26 parameters)"
+    );
+}
+
+/// CRC-32 (IEEE), bitwise.
+fn crc32fast_hash(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
 fn nan_and_infinity_are_refused_unless_asked() {
     for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
         let mut a = net(1);
@@ -141,6 +169,46 @@ fn save_load_round_trip_and_overwrite() {
     assert!(Net::load_with(&nan_path, LoadOptions::new().allow_non_finite(true)).unwrap().params()[1].is_nan());
     let e = Other::load(&path).unwrap_err().to_string();
     assert!(e.starts_with(&path.display().to_string()), "{e}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn concurrent_saves_to_one_path_leave_one_whole_file() {
+    let dir = scratch("concurrent");
+    let path = dir.join("net.nnw");
+    let nets: Vec<Box<Net>> = (0..6).map(net).collect();
+    std::thread::scope(|s| {
+        for n in &nets {
+            let path = &path;
+            s.spawn(move || {
+                for _ in 0..25 {
+                    n.save(path).unwrap();
+                }
+            });
+        }
+    });
+    let loaded = Net::load(&path).unwrap();
+    assert!(nets.iter().any(|n| n.params() == loaded.params()), "the file is one of the saved networks, whole");
+    assert_eq!(entries(&dir), ["net.nnw"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_stale_temporary_file_is_neither_used_nor_removed() {
+    // A crash can leave a temporary file; a later save must not write into
+    // it (it could be another process's) nor fail because of it.
+    let dir = scratch("stale");
+    let path = dir.join("net.nnw");
+    // The names this process's next saves would pick (a counter after the pid).
+    let stale: Vec<PathBuf> = (0..300).map(|n| dir.join(format!(".net.nnw.tmp{}.{n}", std::process::id()))).collect();
+    for s in &stale {
+        fs::write(s, b"left by a crash").unwrap();
+    }
+    for _ in 0..3 {
+        net(1).save(&path).unwrap();
+    }
+    assert_eq!(Net::load(&path).unwrap().params(), net(1).params());
+    assert!(stale.iter().all(|s| fs::read(s).unwrap() == b"left by a crash"));
     fs::remove_dir_all(&dir).unwrap();
 }
 
