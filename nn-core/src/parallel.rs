@@ -70,7 +70,7 @@ fn par_each<T: Send>(items: &mut [T], f: &(impl Fn(&mut T) + Sync)) {
 }
 
 /// Cuts `slice` into `chunks` pieces of `bounds × per` values.
-fn cut<'a, T>(mut slice: &'a mut [T], batch: usize, chunks: usize, per: usize) -> [&'a mut [T]; MAX_CHUNKS] {
+fn cut<T>(mut slice: &mut [T], batch: usize, chunks: usize, per: usize) -> [&mut [T]; MAX_CHUNKS] {
     let mut out: [&mut [T]; MAX_CHUNKS] = Default::default();
     for (c, out) in out.iter_mut().enumerate().take(chunks) {
         let (s, e) = bounds(batch, chunks, c);
