@@ -236,3 +236,43 @@ fn bad_checkpoints_are_clear_errors() {
     assert!(e.contains("72 training samples, this run has 40"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Training with the stateful schedule callbacks: the rate from a schedule,
+/// cut on plateaus, and a momentum schedule; killed at `crash`.
+fn train_scheduled(net: &mut Net, crash: Option<usize>, path: &Path) -> nn_core::Result<History> {
+    use nn_core::fit::{LrOnPlateau, LrSchedule, MomentumSchedule};
+    use nn_core::ReduceLrOnPlateau;
+    let (xs, ys) = data();
+    let history = net
+        .fit(&xs, &ys)
+        .loss(CrossEntropy)
+        .optimizer(Sgd::new(0.2).momentum(0.5))
+        .epochs(12)
+        .batch_size(16)
+        .seed(5)
+        .validation_split(0.2)
+        .callback(LrSchedule::new(|epoch: usize, lr0: f32| lr0 / (1.0 + 0.1 * epoch as f32)))
+        .callback(MomentumSchedule::new(|epoch: usize, m0: f32| (m0 + 0.05 * epoch as f32).min(0.9)))
+        .callback(LrOnPlateau::new(Monitor::Loss, ReduceLrOnPlateau::new().factor(0.5).patience(0)))
+        .callback(CrashAt(crash))
+        .checkpoint_to(path)
+        .resume_from(path)
+        .quiet()
+        .run();
+    history
+}
+
+#[test]
+fn schedule_callbacks_resume_exactly() {
+    let dir = scratch("resume-scheduled");
+    let (full, cut) = (dir.join("full.nnckpt"), dir.join("cut.nnckpt"));
+    let mut a = Net::boxed(&mut nn_core::rng(1));
+    let history_a = train_scheduled(&mut a, None, &full).unwrap();
+    let mut b = Net::boxed(&mut nn_core::rng(1));
+    assert!(train_scheduled(&mut b, Some(6), &cut).is_err());
+    let mut resumed = Net::boxed(&mut nn_core::rng(42));
+    let history_b = train_scheduled(&mut resumed, None, &cut).unwrap();
+    assert_eq!(metrics(&history_b), metrics(&history_a));
+    assert_eq!(bits(resumed.params()), bits(a.params()), "bit-identical weights");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -319,6 +319,29 @@ impl<N, S: Schedule> Callback<N> for LrSchedule<S> {
         ctx.optimizer.set_learning_rate(self.schedule.lr(epoch.saturating_sub(1), base));
         Ok(())
     }
+    fn save_state(&self, out: &mut Vec<u8>) {
+        save_base(self.initial, out);
+    }
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        self.initial = load_base(bytes, "LrSchedule state")?;
+        Ok(())
+    }
+}
+
+/// Writes an `Option<f32>` (the base value a schedule callback remembers).
+fn save_base(base: Option<f32>, out: &mut Vec<u8>) {
+    let mut w = crate::checkpoint::Writer(out);
+    w.u8(u8::from(base.is_some()));
+    w.f32(base.unwrap_or(0.0));
+}
+
+/// Reads what [`save_base`] wrote.
+fn load_base(bytes: &[u8], what: &str) -> Result<Option<f32>> {
+    let mut r = crate::checkpoint::Reader::new(bytes, what);
+    let has = r.u8()? != 0;
+    let base = r.f32()?;
+    r.finish()?;
+    Ok(has.then_some(base))
 }
 
 /// Drives the momentum coefficient μ with a [`Schedule`], as [`LrSchedule`]
@@ -351,6 +374,13 @@ impl<N, S: Schedule> Callback<N> for MomentumSchedule<S> {
         if !ctx.optimizer.set_momentum(self.schedule.lr(epoch.saturating_sub(1), base)) {
             return Err(no_momentum());
         }
+        Ok(())
+    }
+    fn save_state(&self, out: &mut Vec<u8>) {
+        save_base(self.initial, out);
+    }
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        self.initial = load_base(bytes, "MomentumSchedule state")?;
         Ok(())
     }
 }
@@ -393,6 +423,34 @@ impl<N> Callback<N> for LrOnPlateau {
             }
         }
         Ok(Control::Continue)
+    }
+    fn save_state(&self, out: &mut Vec<u8>) {
+        let (best, bad, cooldown) = self.plateau.progress();
+        let mut w = crate::checkpoint::Writer(out);
+        w.u8(u8::from(best.is_some()));
+        w.u64(best.unwrap_or(0.0).to_bits());
+        w.u64(bad as u64);
+        w.u64(cooldown as u64);
+        w.u64(self.cuts.len() as u64);
+        for &(epoch, lr) in &self.cuts {
+            w.u64(epoch as u64);
+            w.f32(lr);
+        }
+    }
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = crate::checkpoint::Reader::new(bytes, "LrOnPlateau state");
+        let has_best = r.u8()? != 0;
+        let best = f64::from_bits(r.u64()?);
+        let (bad, cooldown) = (r.usize()?, r.usize()?);
+        let n = r.len(12)?;
+        let mut cuts = Vec::with_capacity(n);
+        for _ in 0..n {
+            cuts.push((r.usize()?, r.f32()?));
+        }
+        r.finish()?;
+        self.plateau.set_progress(has_best.then_some(best), bad, cooldown);
+        self.cuts = cuts;
+        Ok(())
     }
     fn report(&self) -> Option<std::string::String> {
         let (epoch, lr) = self.cuts.last()?;

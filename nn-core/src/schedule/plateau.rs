@@ -68,6 +68,21 @@ impl Default for ReduceLrOnPlateau {
 }
 
 impl ReduceLrOnPlateau {
+    /// The progress a run has made: the best value so far, the number of bad
+    /// epochs, and the cooldown counter (for checkpoints).
+    pub fn progress(&self) -> (Option<f64>, usize, usize) {
+        (self.best, self.num_bad_epochs, self.cooldown_counter)
+    }
+
+    /// Restores what [`progress`](ReduceLrOnPlateau::progress) returned.
+    pub fn set_progress(&mut self, best: Option<f64>, num_bad_epochs: usize, cooldown_counter: usize) {
+        self.best = best;
+        self.num_bad_epochs = num_bad_epochs;
+        self.cooldown_counter = cooldown_counter;
+    }
+}
+
+impl ReduceLrOnPlateau {
     /// torch's defaults: minimize, factor 0.1, patience 10, threshold 1e-4 (relative), no cooldown, no minimum.
     pub fn new() -> Self {
         ReduceLrOnPlateau {
