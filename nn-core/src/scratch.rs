@@ -9,6 +9,7 @@
 use alloc::vec::Vec;
 
 /// Largest scratch (in `f32` values, 64 MiB) that a thread keeps between calls.
+#[cfg(feature = "std")]
 pub(crate) const MAX_KEPT: usize = 16 << 20;
 
 /// Number of independent scratch buffers per thread.
