@@ -70,6 +70,10 @@ struct Args {
 }
 
 fn main() {
+    // Everything here (training too) runs on the portable scalar kernels, the
+    // firmware's: the host's default AVX+FMA kernels fuse multiply and add, so
+    // their last bit can differ from what the device computes.
+    std::env::set_var("NN_KERNEL", "scalar");
     let args = Args::parse();
     if let Err(e) = run(&args) {
         eprintln!("error: {e}");

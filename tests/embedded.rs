@@ -54,6 +54,17 @@ fn images() -> Vec<[f32; 784]> {
     read("mnist_test_images.u8").chunks_exact(784).map(|c| std::array::from_fn(|j| c[j] as f32 / 255.0)).collect()
 }
 
+/// Makes this test process use the portable scalar kernels, the firmware's
+/// path (`NN_KERNEL=scalar`; the default AVX+FMA kernels of this host sum in the
+/// same order but fuse multiply and add, so their last bit can differ). The
+/// choice is made once per process, at the first kernel call: every test calls
+/// this first.
+fn use_scalar_kernels() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::env::set_var("NN_KERNEL", "scalar"));
+    assert_eq!(nn::kernel::active(), nn::kernel::Kernels::Scalar);
+}
+
 /// The output for one image, with the scalar kernels called one by one.
 fn scalar_path(net: &Mnist, x: &[f32; 784]) -> [f32; 10] {
     let (mut z1, mut a1) = ([0.0f32; 128], [0.0f32; 128]);
@@ -81,6 +92,7 @@ fn host_predictions() -> Vec<(u8, usize, [u32; 10])> {
 
 #[test]
 fn baked_network_is_the_loaded_one() {
+    use_scalar_kernels();
     let loaded = Mnist::load(assets().join("mnist.nnw")).unwrap();
     assert_eq!(BAKED.params(), loaded.params());
     assert_eq!(Mnist::ARCHITECTURE.as_str(), nn::io::architecture::<Mnist>());
@@ -88,6 +100,7 @@ fn baked_network_is_the_loaded_one() {
 
 #[test]
 fn expected_outputs_are_the_host_scalar_path() {
+    use_scalar_kernels();
     let net = Mnist::load(assets().join("mnist.nnw")).unwrap();
     let xs = images();
     assert_eq!(xs.len(), IMAGES);
@@ -97,7 +110,7 @@ fn expected_outputs_are_the_host_scalar_path() {
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("mnist ")).collect();
     let host = host_predictions();
     for (i, x) in xs.iter().enumerate() {
-        // `predict` on one sample takes the scalar path; so does the explicit one.
+        // With the scalar kernels, `predict` is the explicit scalar path.
         let y = net.predict(x).map(f32::to_bits);
         assert_eq!(y, scalar_path(&net, x).map(f32::to_bits), "image {i}: predict is not the scalar path");
         assert_eq!(y[..], expected[10 * i..10 * i + 10], "image {i}: mnist_expected.f32 is stale");
@@ -111,6 +124,7 @@ fn expected_outputs_are_the_host_scalar_path() {
 
 #[test]
 fn sine_expectations_are_the_host_outputs() {
+    use_scalar_kernels();
     let net = Sine::load(assets().join("sine.nnw")).unwrap();
     let text = String::from_utf8(read("sine_expected.txt")).unwrap();
     let mut n = 0;
@@ -135,6 +149,7 @@ fn format_line(i: usize, (label, class, bits): &(u8, usize, [u32; 10])) -> Strin
 /// against the host's: the same classes, the same output bits.
 #[test]
 fn firmware_predictions_are_the_host_ones() {
+    use_scalar_kernels();
     let Some(log) = std::env::var_os("NN_FIRMWARE_LOG") else {
         eprintln!("NN_FIRMWARE_LOG is not set: the firmware's output is compared in CI (.ci/run)");
         return;
