@@ -1,6 +1,14 @@
-//! AVX2-era kernels for x86-64 (AVX + FMA, feature `std`, chosen at run time
-//! by [`available`]): register-blocked dot products and outer products on
-//! the slices in place (no packing, no allocation).
+//! AVX2-era kernels for x86-64 (AVX + FMA, chosen at run time by
+//! [`available`]), with no allocation:
+//!
+//! - forward: register-blocked dot products on the rows of `X` and `W` in
+//!   place (4 samples × 2 units per block; 1 × 4 for a single sample);
+//! - gradients (`dW += dZᵀX`, `dX = dZ·W`): register-blocked outer products
+//!   (4 rows × 16 columns); when 30% or more of `dZ` is zero (ReLU, dropout)
+//!   a variant that walks lists of the nonzero terms, skipping the rest as
+//!   the scalar loops skip a zero gradient; when a stride is a multiple of
+//!   1 KiB (wide layers), a variant that first copies 64 × 64 panels into
+//!   stack buffers, since such strides put the rows in few cache sets.
 //!
 //! **Summation order**: every output value is summed in the order of the
 //! scalar specification: the dot products of the forward pass keep the 8
