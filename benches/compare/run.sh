@@ -12,7 +12,9 @@
 #
 # Figures are medians of repeated runs, timed by the CPU time of the working
 # thread on both sides (a shared machine's other load does not count); the
-# multi-threaded figures use wall-clock time.
+# multi-threaded figures use wall-clock time. NN_COMPARE_ROUNDS (default 3)
+# rounds alternate between nn and PyTorch; the table shows the median of
+# each figure over the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 args=("$@")
@@ -31,21 +33,31 @@ fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-echo "nn: building and running benches/compare/figures.rs" >&2
-cargo bench --quiet --bench figures -- "${args[@]}" >"$out/nn.jsonl"
+rounds="${NN_COMPARE_ROUNDS:-3}"
+cargo bench --quiet --bench figures --no-run >&2
 if [ "${NN_COMPARE_PARALLEL:-1}" != 0 ]; then
-    threads="$(nproc)"
-    for t in 1 "$threads"; do
-        echo "nn: feature parallel, $t thread(s)" >&2
-        RAYON_NUM_THREADS="$t" cargo bench --quiet --features parallel --bench figures -- --only parallel "${args[@]}" |
-            sed 's/"impl": "nn"/"impl": "nn-parallel"/' >>"$out/nn.jsonl"
-        [ "$threads" -gt 1 ] || break
-    done
+    cargo bench --quiet --features parallel --bench figures --no-run >&2
 fi
-echo "PyTorch: $py benches/compare/torch_figures.py" >&2
-"$py" benches/compare/torch_figures.py "${args[@]}" >"$out/torch.jsonl"
+# Rounds alternate between the two, so that a change in the machine's load
+# hits both; the table shows the median over the rounds.
+for round in $(seq "$rounds"); do
+    echo "round $round of $rounds: nn (benches/compare/figures.rs)" >&2
+    cargo bench --quiet --bench figures -- "${args[@]}" >>"$out/nn.jsonl"
+    if [ "${NN_COMPARE_PARALLEL:-1}" != 0 ]; then
+        threads="$(nproc)"
+        for t in 1 "$threads"; do
+            echo "round $round of $rounds: nn, feature parallel, $t thread(s)" >&2
+            RAYON_NUM_THREADS="$t" cargo bench --quiet --features parallel --bench figures -- --only parallel "${args[@]}" |
+                sed 's/"impl": "nn"/"impl": "nn-parallel"/' >>"$out/nn.jsonl"
+            [ "$threads" -gt 1 ] || break
+        done
+    fi
+    echo "round $round of $rounds: PyTorch ($py benches/compare/torch_figures.py)" >&2
+    "$py" benches/compare/torch_figures.py "${args[@]}" >>"$out/torch.jsonl"
+done
 
 cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), ${cpu:-unknown CPU}, $(nproc) cores, rustc $(rustc --version | cut -d' ' -f2)"
+load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), ${cpu:-unknown CPU}, $(nproc) cores, rustc $(rustc --version | cut -d' ' -f2), median of $rounds rounds, load average at the end $load"
 echo
 "$py" benches/compare/table.py "$out/nn.jsonl" "$out/torch.jsonl"

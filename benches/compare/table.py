@@ -1,7 +1,9 @@
-"""Reads the JSON lines of figures.rs (nn) and torch_figures.py (torch) and
-prints the markdown table of benches/compare/run.sh."""
+"""Reads the JSON lines of figures.rs (nn) and torch_figures.py (torch), one
+set per round, and prints the markdown table of benches/compare/run.sh with
+the median of each figure over the rounds."""
 
 import json
+import statistics
 import sys
 
 ROWS = [
@@ -20,14 +22,18 @@ def fmt(v, unit):
 
 
 def main():
-    figs = {}
+    runs = {}
     for path in sys.argv[1:]:
         with open(path) as f:
             for line in f:
                 line = line.strip()
                 if line.startswith("{"):
                     d = json.loads(line)
-                    figs[(d["impl"], d["figure"], d.get("threads", 1))] = d
+                    runs.setdefault((d["impl"], d["figure"], d.get("threads", 1)), []).append(d)
+    # the median over the rounds
+    figs = {}
+    for key, ds in runs.items():
+        figs[key] = dict(ds[0], value=statistics.median(d["value"] for d in ds))
     version = next((d.get("version") for (i, _, _), d in figs.items() if i == "torch"), "?")
     print(f"| 1 thread, MNIST 784-128-10 | nn | PyTorch {version} | nn vs PyTorch | goal |")
     print("|---|---:|---:|---:|---:|")

@@ -28,6 +28,10 @@ pub const PARALLEL_MIN_BATCH: usize = 256;
 pub const MIN_CHUNK: usize = 64;
 /// Most chunks a batch is split into.
 pub const MAX_CHUNKS: usize = 16;
+/// Smallest number of parameters whose elementwise updates (Adam, the sum of
+/// the per-chunk gradients) are split over threads; an update of any size
+/// gives the same bits split or not.
+pub const PARALLEL_MIN_PARAMS: usize = 1 << 15;
 
 /// The number of chunks for a batch (1: do not split).
 pub fn chunks_for(batch: usize) -> usize {
@@ -181,13 +185,27 @@ pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(
             let g: &mut N = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(&mut *job.grad));
             shared.get().backward(job.x, job.y, job.cache, job.dy, None, g, job.n, fused);
         });
-        // reduce in chunk order
-        let grad = grad.params_mut();
-        for g in grads.chunks_exact(params.max(1)).take(chunks) {
-            for (a, &b) in grad.iter_mut().zip(g) {
-                *a += b;
+        // reduce in chunk order (each value on its own: split over threads
+        // by ranges of parameters, the same bits)
+        let grads: &[f32] = grads;
+        fn reduce(grad: &mut [f32], grads: &[f32], offset: usize, params: usize, chunks: usize) {
+            if grad.len() >= 2 * PARALLEL_MIN_PARAMS {
+                let h = grad.len() / 2;
+                let (a, b) = grad.split_at_mut(h);
+                rayon::join(
+                    || reduce(a, grads, offset, params, chunks),
+                    || reduce(b, grads, offset + h, params, chunks),
+                );
+                return;
+            }
+            for c in 0..chunks {
+                let g = &grads[c * params + offset..c * params + offset + grad.len()];
+                for (a, &b) in grad.iter_mut().zip(g) {
+                    *a += b;
+                }
             }
         }
+        reduce(grad.params_mut(), grads, 0, params, chunks);
     });
     Ok(mean)
 }
@@ -304,5 +322,28 @@ mod tests {
             assert!(matches!(e, Err(crate::Error::NonFiniteLoss { .. })), "{e:?}");
             assert!(grad.params().iter().all(|&g| g == 0.0));
         });
+    }
+
+    #[test]
+    fn adam_on_threads_gives_the_same_bits() {
+        use crate::{Adam, Optimizer};
+        let n = 3 * super::PARALLEL_MIN_PARAMS + 17;
+        let mut r = rng(4);
+        let grads: Vec<f32> = (0..n).map(|_| r.uniform() - 0.5).collect();
+        let run = |threads: usize, amsgrad: bool| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let mut p: Vec<f32> = (0..n).map(|i| i as f32 * 1e-5).collect();
+                let mut opt = Adam::new(1e-2).amsgrad(amsgrad).weight_decay(0.1);
+                let mut state = std::vec![0.0; opt.state_len(n)];
+                for _ in 0..3 {
+                    opt.update(&mut p, &grads, &mut state);
+                }
+                (p, state)
+            })
+        };
+        for amsgrad in [false, true] {
+            assert_eq!(run(1, amsgrad), run(3, amsgrad));
+        }
     }
 }

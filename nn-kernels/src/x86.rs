@@ -1,6 +1,14 @@
-//! AVX2-era kernels for x86-64 (AVX + FMA, feature `std`, chosen at run time
-//! by [`available`]): register-blocked dot products and outer products on
-//! the slices in place (no packing, no allocation).
+//! AVX2-era kernels for x86-64 (AVX + FMA, chosen at run time by
+//! [`available`]), with no allocation:
+//!
+//! - forward: register-blocked dot products on the rows of `X` and `W` in
+//!   place (4 samples × 2 units per block; 1 × 4 for a single sample);
+//! - gradients (`dW += dZᵀX`, `dX = dZ·W`): register-blocked outer products
+//!   (4 rows × 16 columns); when 30% or more of `dZ` is zero (ReLU, dropout)
+//!   a variant that walks lists of the nonzero terms, skipping the rest as
+//!   the scalar loops skip a zero gradient; when a stride is a multiple of
+//!   1 KiB (wide layers), a variant that first copies 64 × 64 panels into
+//!   stack buffers, since such strides put the rows in few cache sets.
 //!
 //! **Summation order**: every output value is summed in the order of the
 //! scalar specification: the dot products of the forward pass keep the 8
@@ -340,12 +348,138 @@ unsafe fn outer(
     accumulate: bool,
 ) {
     let zeros = a_all.iter().filter(|&&v| v == 0.0).count();
+    // a stride of a multiple of 1 KiB puts the rows read together in few
+    // L1 sets (and pages): then pack
+    let aliasing = |stride: usize| stride >= 256 && stride % 256 == 0;
     // SAFETY: the caller's.
     unsafe {
         if zeros as f32 >= SPARSE_FROM * a_all.len() as f32 {
             outer_sparse_avx(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate)
+        } else if aliasing(ldb) || aliasing(ars) || aliasing(aks) {
+            outer_packed_avx(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate)
         } else {
             outer_avx(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate)
+        }
+    }
+}
+
+/// Rows of `a` per packed panel.
+const PACK_M: usize = 64;
+/// Values of `k` per packed panel (`a`: 64 × 64, 16 KiB; `b`: 64 × 16, 4 KiB).
+const PACK_K: usize = 64;
+
+/// As [`outer_avx`], copying panels of `a` (64 rows × 64 values of `k`) and
+/// `b` (64 × 16 columns) into contiguous stack buffers first, for strides
+/// that alias in the cache. The sums keep their order: the partial sums of
+/// one panel of `k` go through `c` to the next.
+///
+/// # Safety
+/// As [`outer_avx`].
+#[target_feature(enable = "avx,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn outer_packed_avx(
+    a: *const f32,
+    ars: usize,
+    aks: usize,
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    ldc: usize,
+    m: usize,
+    n: usize,
+    kk: usize,
+    accumulate: bool,
+) {
+    let n16 = n - n % 16;
+    let mut ap = [0.0f32; PACK_M * PACK_K];
+    let mut bp = [0.0f32; PACK_K * 16];
+    // SAFETY (whole body): k0 + k < kk, m0 + r < m, j + 16 ≤ n16 keep the
+    // reads of a and b and the blocks of c in bounds; the packed buffers are
+    // indexed below PACK_M·PACK_K and PACK_K·16.
+    unsafe {
+        let mut k0 = 0;
+        while k0 < kk {
+            let kc = PACK_K.min(kk - k0);
+            let acc = accumulate || k0 > 0;
+            let mut m0 = 0;
+            while m0 < m {
+                let mc = PACK_M.min(m - m0);
+                // a: blocks of 4 rows; within a block, k then the row
+                for r in 0..mc {
+                    let src = a.add((m0 + r) * ars + k0 * aks);
+                    let dst = ap.as_mut_ptr().add(r / 4 * 4 * PACK_K + r % 4);
+                    for k in 0..kc {
+                        *dst.add(4 * k) = *src.add(k * aks);
+                    }
+                }
+                let mut j = 0;
+                while j < n16 {
+                    for k in 0..kc {
+                        let src = b.add((k0 + k) * ldb + j);
+                        _mm256_storeu_ps(bp.as_mut_ptr().add(16 * k), _mm256_loadu_ps(src));
+                        _mm256_storeu_ps(bp.as_mut_ptr().add(16 * k + 8), _mm256_loadu_ps(src.add(8)));
+                    }
+                    let mut r = 0;
+                    while r < mc {
+                        let mr = 4.min(mc - r);
+                        let (apr, bpp, cr) = (ap.as_ptr().add(r * PACK_K), bp.as_ptr(), c.add((m0 + r) * ldc + j));
+                        match mr {
+                            4 => packed_block::<4>(apr, bpp, kc, cr, ldc, acc),
+                            3 => packed_block::<3>(apr, bpp, kc, cr, ldc, acc),
+                            2 => packed_block::<2>(apr, bpp, kc, cr, ldc, acc),
+                            _ => packed_block::<1>(apr, bpp, kc, cr, ldc, acc),
+                        }
+                        r += mr;
+                    }
+                    j += 16;
+                }
+                m0 += mc;
+            }
+            k0 += kc;
+        }
+        if n16 < n {
+            outer_avx(a, ars, aks, b.add(n16), ldb, c.add(n16), ldc, m, n - n16, kk, accumulate);
+        }
+    }
+}
+
+/// `MR` rows × 16 columns from packed panels: `a(i, k) = ap[4k + i]`,
+/// `b(k, j) = bp[16k + j]`.
+///
+/// # Safety
+/// AVX and FMA; `ap` holds `4·kc`, `bp` `16·kc` values, and `c` `MR` rows
+/// (stride `ldc`) of 16.
+#[inline]
+#[target_feature(enable = "avx,fma")]
+unsafe fn packed_block<const MR: usize>(
+    ap: *const f32,
+    bp: *const f32,
+    kc: usize,
+    c: *mut f32,
+    ldc: usize,
+    accumulate: bool,
+) {
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    // SAFETY (whole body): the caller's bounds.
+    unsafe {
+        if accumulate {
+            for (i, acc) in acc.iter_mut().enumerate() {
+                acc[0] = _mm256_loadu_ps(c.add(i * ldc));
+                acc[1] = _mm256_loadu_ps(c.add(i * ldc + 8));
+            }
+        }
+        for k in 0..kc {
+            let b0 = _mm256_loadu_ps(bp.add(16 * k));
+            let b1 = _mm256_loadu_ps(bp.add(16 * k + 8));
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let av = _mm256_broadcast_ss(&*ap.add(4 * k + i));
+                acc[0] = _mm256_fmadd_ps(av, b0, acc[0]);
+                acc[1] = _mm256_fmadd_ps(av, b1, acc[1]);
+            }
+        }
+        for (i, acc) in acc.iter().enumerate() {
+            _mm256_storeu_ps(c.add(i * ldc), acc[0]);
+            _mm256_storeu_ps(c.add(i * ldc + 8), acc[1]);
         }
     }
 }

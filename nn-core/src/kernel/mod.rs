@@ -189,6 +189,19 @@ mod x86_tests {
         }
     }
 
+    /// With strides that are multiples of 256 values (the packed kernels).
+    #[test]
+    fn avx_matches_scalar_on_aliasing_strides() {
+        if !x86::available() {
+            return;
+        }
+        for size in [(65, 27, 256), (70, 512, 300), (3, 256, 1024), (1, 256, 5)] {
+            for zeros in [0, 1] {
+                check(size, zeros);
+            }
+        }
+    }
+
     fn check((batch, n_in, n_out): (usize, usize, usize), zeros: u32) {
         let size = (batch, n_in, n_out);
         let x = data(batch * n_in, 1);

@@ -133,18 +133,42 @@ pub(super) fn adam_update(
     let step = |p: &mut f32, m: f32, v_hat: f32| {
         *p -= step_size * m / (crate::math::sqrtf(v_hat) * inv_bias_correction2_sqrt + eps);
     };
-    if amsgrad {
-        for ((((p, &g), m), v), v_max) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()).zip(v_max) {
-            moments(p, g, m, v);
-            *v_max = v_max.max(*v);
-            step(p, *m, *v_max);
+    let apply = |params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32], v_max: &mut [f32]| {
+        if amsgrad {
+            for ((((p, &g), m), v), v_max) in params.iter_mut().zip(grads).zip(m).zip(v.iter_mut()).zip(v_max) {
+                moments(p, g, m, v);
+                *v_max = v_max.max(*v);
+                step(p, *m, *v_max);
+            }
+        } else {
+            for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()) {
+                moments(p, g, m, v);
+                step(p, *m, *v);
+            }
         }
-    } else {
-        for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()) {
-            moments(p, g, m, v);
-            step(p, *m, *v);
+    };
+    #[cfg(feature = "parallel")]
+    if n >= crate::parallel::PARALLEL_MIN_PARAMS && rayon::current_num_threads() > 1 {
+        // element by element: the same bits however the slices are split
+        #[allow(clippy::type_complexity)]
+        fn split<F: Fn(&mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]) + Sync>(
+            f: &F,
+            (p, g, m, v, vm): (&mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]),
+        ) {
+            if p.len() < crate::parallel::PARALLEL_MIN_PARAMS {
+                return f(p, g, m, v, vm);
+            }
+            let h = p.len() / 2;
+            let (p, p2) = p.split_at_mut(h);
+            let (m, m2) = m.split_at_mut(h);
+            let (v, v2) = v.split_at_mut(h);
+            let (vm, vm2) = vm.split_at_mut(h.min(vm.len()));
+            let (g, g2) = g.split_at(h.min(g.len()));
+            rayon::join(|| split(f, (p, g, m, v, vm)), || split(f, (p2, g2, m2, v2, vm2)));
         }
+        return split(&apply, (params, grads, m, v, v_max));
     }
+    apply(params, grads, m, v, v_max);
 }
 
 impl Optimizer for Adam {
