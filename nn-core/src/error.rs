@@ -73,6 +73,14 @@ pub enum Error {
         /// Number of `f32` that were provided.
         found: usize,
     },
+    /// A training batch is too small for the network: batch normalization
+    /// needs at least 2 samples to compute a variance.
+    BatchTooSmall {
+        /// The smallest batch the network can train on.
+        needed: usize,
+        /// The batch size given.
+        found: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -101,6 +109,10 @@ impl fmt::Display for Error {
             Error::WorkspaceTooSmall { needed, found } => write!(
                 f,
                 "the workspace holds {found} f32 but this batch needs {needed} (WORKSPACE_PER_SAMPLE x batch size)"
+            ),
+            Error::BatchTooSmall { needed, found } => write!(
+                f,
+                "a training batch of {found} sample(s) is too small: batch normalization needs at least {needed} samples per batch to compute a variance"
             ),
         }
     }

@@ -48,14 +48,14 @@ mod scratch;
 pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
 pub use init::Init;
-pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
+pub use layer::{ActivationLayer, BatchNorm, Chain, Dense, Dropout, Layer};
 pub use loss::{
     BinaryCrossEntropy, CrossEntropy, EpsilonInsensitive, Hinge, Huber, LogCosh, Loss, Mae, Mse, MultiClassHinge,
     Quantile, SumSquaredError,
 };
 #[cfg(feature = "alloc")]
 pub use network::Grads;
-pub use network::{Mode, Network, Summary, PREDICT_CHUNK};
+pub use network::{put_state, take_state, Mode, Network, Summary, PREDICT_CHUNK};
 pub use optim::{Adagrad, Adam, AdamW, BoldDriver, NAdam, Optimizer, RmsProp, Scalar, Sgd, SnapshotBuffer, Verdict};
 pub use regularize::{clip_grad_norm, clip_grad_value, Penalty};
 pub use rng::{rng, Rng};

@@ -35,8 +35,14 @@ pub trait Network: Layer {
     const INPUT: usize = Self::IN;
     /// Output width.
     const OUTPUT: usize = Self::OUT;
-    /// Number of trainable parameters, the length of [`params`](Network::params).
+    /// Number of values in [`params`](Network::params): the trainable
+    /// parameters, plus the state values of layers that have some (the
+    /// running statistics of a [`BatchNorm`](crate::BatchNorm)), as in a torch `state_dict`.
     const PARAMS: usize = core::mem::size_of::<Self>() / 4;
+    /// Number of trainable parameters: [`PARAMS`](Network::PARAMS) without
+    /// the [`STATE`](Layer::STATE) values (torch's `sum(p.numel() for p in
+    /// model.parameters())`).
+    const TRAINABLE: usize = Self::PARAMS - Self::STATE;
     /// `f32` values of workspace per sample of a training batch: the output,
     /// its gradient, and the caches of all layers.
     const WORKSPACE_PER_SAMPLE: usize = 2 * Self::OUT + Self::CACHE;
@@ -185,8 +191,11 @@ pub trait Network: Layer {
         Ok(())
     }
 
-    /// All trainable parameters, flat, in PyTorch `state_dict` order: layer by
-    /// layer, `weight` (`[out][in]`, row-major) then `bias`.
+    /// All parameters, flat, in PyTorch `state_dict` order: layer by
+    /// layer, `weight` (`[out][in]`, row-major) then `bias` (then, for a
+    /// [`BatchNorm`](crate::BatchNorm), `running_mean` and `running_var`:
+    /// state values, which [`Layer::visit_state`] names and training never
+    /// changes by gradient).
     fn params(&self) -> &[f32] {
         if Self::PARAMS == 0 {
             return &[];
@@ -234,8 +243,12 @@ pub trait Network: Layer {
         workspace: &mut [f32],
         mode: Mode<'_>,
     ) -> Result<f32> {
+        if Self::STATE > 0 && xs.len() == 1 && matches!(mode, Mode::Train(_)) {
+            return Err(Error::BatchTooSmall { needed: 2, found: 1 });
+        }
+        // Batch statistics (BatchNorm) need the whole batch on one thread.
         #[cfg(feature = "parallel")]
-        {
+        if Self::STATE == 0 {
             let chunks = crate::parallel::chunks_for(xs.len());
             if chunks > 1 {
                 return crate::parallel::loss_and_grad_in(self, xs, ys, loss, grad, workspace, mode, chunks);
@@ -290,7 +303,11 @@ pub trait Network: Layer {
         check_len("optimizer state", opt.state_len(Self::PARAMS), opt_state.len())?;
         grad.params_mut().fill(0.0);
         let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;
+        // The state's next values wait in the workspace (at least CACHE ≥ STATE values).
+        let next_state = &mut workspace[..Self::STATE];
+        take_state::<Self>(grad.params_mut(), next_state);
         opt.update(self.params_mut(), grad.params(), opt_state);
+        put_state::<Self>(self.params_mut(), next_state);
         Ok(l)
     }
 
@@ -326,13 +343,39 @@ pub trait Network: Layer {
             grad.fill(0.0);
             let grad: &mut Self = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(grad));
             let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;
+            let next_state = &mut workspace[..Self::STATE];
+            take_state::<Self>(grad.params_mut(), next_state);
             opt.step(self.params_mut(), grad.params());
+            put_state::<Self>(self.params_mut(), next_state);
             Ok(l)
         })
     }
 }
 
 impl<L: Layer> Network for L {}
+
+/// Moves the state values (see [`Layer::STATE`]) out of a gradient, in
+/// [`Layer::visit_state`] order, into `stash` (`N::STATE` values), leaving
+/// zeros: what is left is a gradient the optimizer can use.
+pub fn take_state<N: Layer>(grad: &mut [f32], stash: &mut [f32]) {
+    let mut at = 0;
+    N::visit_state(0, &mut |r| {
+        let n = r.len();
+        stash[at..at + n].copy_from_slice(&grad[r.clone()]);
+        grad[r].fill(0.0);
+        at += n;
+    });
+}
+
+/// Writes state values taken by [`take_state`] into the parameters.
+pub fn put_state<N: Layer>(params: &mut [f32], stash: &[f32]) {
+    let mut at = 0;
+    N::visit_state(0, &mut |r| {
+        let n = r.len();
+        params[r].copy_from_slice(&stash[at..at + n]);
+        at += n;
+    });
+}
 
 /// Samples per chunk of [`Network::predict_batch`] (feature `alloc`).
 pub const PREDICT_CHUNK: usize = 256;
@@ -380,14 +423,11 @@ impl<N: Network> fmt::Display for Summary<N> {
         result?;
         writeln!(f, "{:─<rule$}", "")?;
         let bytes = N::PARAMS * 4;
-        write!(
-            f,
-            "Total params: {} ({:.1} KiB), input [{}], output [{}]",
-            N::PARAMS,
-            bytes as f64 / 1024.0,
-            N::IN,
-            N::OUT
-        )
+        write!(f, "Total params: {} ({:.1} KiB), ", N::TRAINABLE, bytes as f64 / 1024.0)?;
+        if N::STATE > 0 {
+            write!(f, "plus {} state values (running statistics), ", N::STATE)?;
+        }
+        write!(f, "input [{}], output [{}]", N::IN, N::OUT)
     }
 }
 

@@ -120,6 +120,14 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
                     index += 1;
                 }
             }
+            Some(Part::Text("BatchNorm<")) => {
+                // torch `BatchNorm1d`'s state_dict without `num_batches_tracked`
+                // (load it into torch with `strict=False`; reading ignores it).
+                for key in ["weight", "bias", "running_mean", "running_var"] {
+                    push(format!("{}.{key}", prefix(index)), vec![info.outputs]);
+                }
+                index += 1;
+            }
             _ => {
                 // Dropout and activations: a module of their own, with a
                 // `weight` if the activation has parameters (PReLU).
@@ -210,7 +218,10 @@ pub fn read_into<N: Network>(net: &mut N, bytes: &[u8], keys: Keys, source: &str
         }
     }
     let expected: HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let unexpected: Vec<&str> = file.names().into_iter().filter(|n| !expected.contains(n)).collect();
+    // torch's BatchNorm counter, which nothing here reads (a fixed momentum).
+    let ignored = |n: &str| n.ends_with(".num_batches_tracked") && N::STATE > 0;
+    let unexpected: Vec<&str> =
+        file.names().into_iter().filter(|n| !expected.contains(n) && !ignored(n)).collect();
     if !unexpected.is_empty() {
         return Err(err(format!(
             "unexpected {} (this network `{}` has {})",

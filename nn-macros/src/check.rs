@@ -109,6 +109,28 @@ impl Network {
                     first_needs_width(layer, current.is_none(), errors);
                 }
                 Kind::Activation(_) => first_needs_width(layer, current.is_none(), errors),
+                Kind::BatchNorm { width: None } => first_needs_width(layer, current.is_none(), errors),
+                Kind::BatchNorm { width: Some(width) } => {
+                    check_nonzero(layer, width, "features", errors);
+                    let mut mismatch = false;
+                    if let Some((given_width, source)) = current {
+                        if let (Size::Literal { value, span }, Width::Known(given)) = (width, given_width) {
+                            if *value != given {
+                                // One mistake, one error: the layer after is not compared with it.
+                                mismatch = true;
+                                errors.push(syn::Error::new(
+                                    *span,
+                                    format!(
+                                        "{} normalizes {value} features, but {} gives {given}",
+                                        layer.label(),
+                                        source.label()
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    current = Some((if mismatch { Width::Unknown } else { width_of(width) }, layer));
+                }
                 Kind::Invalid => {
                     // Already reported; what it outputs is unknown.
                     current = current.map(|(_, _)| (Width::Unknown, layer)).or(Some((Width::Unknown, layer)));

@@ -193,6 +193,7 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 const OUT: usize = <__Chain as ::nn::Layer>::OUT;
                 const CACHE: usize = <__Chain as ::nn::Layer>::CACHE;
                 const DEPTH: usize = <__Chain as ::nn::Layer>::DEPTH;
+                const STATE: usize = <__Chain as ::nn::Layer>::STATE;
                 const ARCHITECTURE: ::nn::baked::ConstText = <__Chain as ::nn::Layer>::ARCHITECTURE;
                 const STRUCTURE: ::nn::arch::Architecture = <__Chain as ::nn::Layer>::STRUCTURE;
                 type Input = <__Chain as ::nn::Layer>::Input;
@@ -212,6 +213,9 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 }
                 fn visit_weights(offset: usize, f: &mut dyn FnMut(::core::ops::Range<usize>)) {
                     <__Chain as ::nn::Layer>::visit_weights(offset, f)
+                }
+                fn visit_state(offset: usize, f: &mut dyn FnMut(::core::ops::Range<usize>)) {
+                    <__Chain as ::nn::Layer>::visit_state(offset, f)
                 }
                 fn visit_outputs(y: &[f32], cache: &[f32], batch: usize, f: &mut dyn FnMut(&[f32])) {
                     <__Chain as ::nn::Layer>::visit_outputs(y, cache, batch, f)
@@ -291,6 +295,11 @@ fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
                 let act = activation_type(act);
                 quote!(::nn::ActivationLayer<#width, #act>)
             }
+            Kind::BatchNorm { width: Some(size) } => {
+                width = size_tokens(size, unknown);
+                quote!(::nn::BatchNorm<#width>)
+            }
+            Kind::BatchNorm { width: None } => quote!(::nn::BatchNorm<#width>),
             Kind::Invalid => {
                 width = unknown.clone();
                 quote!(::nn::__private::Stub<#unknown, #unknown>)
@@ -339,11 +348,20 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
     let mut checks = Vec::new();
     let mut previous: Option<(&Size, String)> = None;
     for layer in &net.layers {
-        let Kind::Dense { input, output, .. } = &layer.kind else { continue };
-        for (size, what) in [(input, "inputs"), (output, "outputs")] {
+        let (input, output) = match &layer.kind {
+            Kind::Dense { input, output, .. } => (input, output),
+            Kind::BatchNorm { width: Some(width) } => (width, width),
+            _ => continue,
+        };
+        let sizes: &[(&Size, &str)] = match &layer.kind {
+            Kind::BatchNorm { .. } => &[(input, "features")],
+            _ => &[(input, "inputs"), (output, "outputs")],
+        };
+        for &(size, what) in sizes {
             let Size::Const { tokens, text } = size else { continue };
             // `Dense<A, H>, Dense<H, B>` with `H = 0`: one error, on the first `H`.
-            let checked = matches!(&previous, Some((Size::Const { text: t, .. }, _)) if what == "inputs" && t == text);
+            let checked =
+                matches!(&previous, Some((Size::Const { text: t, .. }, _)) if what != "outputs" && t == text);
             if !checked {
                 let message =
                     format!("{} has `{text}` = 0 {what}; every layer needs a width of at least 1", layer.label());
@@ -358,8 +376,10 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
             // `H == H` would be a clippy `eq_op` error in the user's crate.
             if !same && (matches!(input, Size::Const { .. }) || matches!(given, Size::Const { .. })) {
                 let (i, g) = (size_tokens(input, &quote!(0)), size_tokens(given, &quote!(0)));
+                let verb = if matches!(layer.kind, Kind::BatchNorm { .. }) { "normalizes" } else { "takes" };
+                let noun = if verb == "normalizes" { "features" } else { "inputs" };
                 let message = format!(
-                    "{} takes {} inputs, but {source} gives {}, which is not {}",
+                    "{} {verb} {} {noun}, but {source} gives {}, which is not {}",
                     layer.label(),
                     size_text(input),
                     size_text(given),
@@ -409,17 +429,17 @@ fn span_of(tokens: &TokenStream) -> Span {
 fn stub_widths(net: &Network) -> (Option<TokenStream>, Option<TokenStream>) {
     let known = |size: &Size| (!matches!(size, Size::Invalid)).then(|| size_tokens(size, &quote!(0)));
     let input = match net.layers.first().map(|l| &l.kind) {
-        Some(Kind::Dense { input, .. }) => known(input),
+        Some(Kind::Dense { input, .. }) | Some(Kind::BatchNorm { width: Some(input) }) => known(input),
         _ => None,
     };
     let mut output = None;
     for layer in net.layers.iter().rev() {
         match &layer.kind {
-            Kind::Dense { output: o, .. } => {
+            Kind::Dense { output: o, .. } | Kind::BatchNorm { width: Some(o) } => {
                 output = known(o);
                 break;
             }
-            Kind::Dropout { .. } | Kind::Activation(_) => {}
+            Kind::Dropout { .. } | Kind::Activation(_) | Kind::BatchNorm { width: None } => {}
             Kind::Invalid => break,
         }
     }

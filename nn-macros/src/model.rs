@@ -41,6 +41,10 @@ pub enum Kind {
         p: Option<Float>,
     },
     Activation(Activation),
+    /// `BatchNorm<N>`, or bare `BatchNorm` (the width of the layer before it).
+    BatchNorm {
+        width: Option<Size>,
+    },
     /// Unknown or malformed; already reported.
     Invalid,
 }
@@ -129,7 +133,7 @@ impl ActivationKind {
     }
 }
 
-const LAYERS: [&str; 2] = ["Dense", "Dropout"];
+const LAYERS: [&str; 3] = ["Dense", "Dropout", "BatchNorm"];
 
 /// Collects errors; they are reported in the order of the layers they concern.
 #[derive(Default)]
@@ -178,6 +182,7 @@ impl Layer {
         let kind = match single_ident(&ty.path).as_deref() {
             Some("Dense") => lower_dense(ty, &text, errors),
             Some("Dropout") => lower_dropout(ty, &text, errors),
+            Some("BatchNorm") => lower_batch_norm(ty, &text, errors),
             Some(name) => match ActivationKind::from_name(name) {
                 Some(kind) => match lower_activation(kind, ty, errors) {
                     Some(act) => Kind::Activation(act),
@@ -300,6 +305,23 @@ fn lower_dropout(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
         return Kind::Invalid;
     }
     Kind::Dropout { p: lower_float(args[0], "the dropout probability", errors) }
+}
+
+fn lower_batch_norm(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
+    let args = args(ty);
+    match args.len() {
+        0 => Kind::BatchNorm { width: None },
+        1 => Kind::BatchNorm { width: Some(lower_size(args[0], errors)) },
+        n => {
+            errors.spanned(
+                ty,
+                format!(
+                    "`BatchNorm` takes at most 1 generic argument, the number of features (`BatchNorm<128>`), but `{text}` has {n}"
+                ),
+            );
+            Kind::Invalid
+        }
+    }
 }
 
 fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> Option<Activation> {

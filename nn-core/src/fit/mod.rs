@@ -77,6 +77,14 @@ pub struct Fit<'a, N: Network, L = Mse, O = Sgd> {
     clip: Option<Clip>,
     checkpoint: Option<std::path::PathBuf>,
     resume: Option<std::path::PathBuf>,
+    frozen: Vec<Frozen>,
+}
+
+/// What [`Fit::freeze`] and [`Fit::freeze_params`] keep fixed.
+#[derive(Clone, Debug, PartialEq)]
+enum Frozen {
+    Layer(std::string::String),
+    Params(core::ops::Range<usize>),
 }
 
 /// Gradient clipping of a [`Fit`].
@@ -110,6 +118,7 @@ impl<'a, N: Network> Fit<'a, N> {
             clip: None,
             checkpoint: None,
             resume: None,
+            frozen: Vec::new(),
         }
     }
 }
@@ -253,6 +262,61 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
         self
     }
 
+    /// Freezes the layer named `layer` (a field name of a `network!` struct,
+    /// see [`Layer::layer_names`](crate::Layer::layer_names)): its parameters
+    /// (and state, such as a `BatchNorm`'s running statistics) keep their
+    /// values through the run, as with `requires_grad = False` in torch, for
+    /// transfer learning. Its gradient is not computed away (the layers
+    /// before it still learn through it) but is zeroed before penalties'
+    /// norms, clipping and the step, and the values are restored after the
+    /// step, so no optimizer (weight decay included) moves them. An unknown
+    /// name is an error of [`run`](Fit::run). May be called for several layers.
+    pub fn freeze(mut self, layer: &str) -> Self {
+        self.frozen.push(Frozen::Layer(layer.into()));
+        self
+    }
+
+    /// Freezes the parameters in `range` (indices into
+    /// [`params`](Network::params)), as [`freeze`](Fit::freeze) does a layer.
+    /// A range past the end is an error of [`run`](Fit::run).
+    pub fn freeze_params(mut self, range: core::ops::Range<usize>) -> Self {
+        self.frozen.push(Frozen::Params(range));
+        self
+    }
+
+    /// The parameter ranges of the frozen layers, checked.
+    fn frozen_ranges(&self) -> Result<Vec<core::ops::Range<usize>>> {
+        let names = N::layer_names();
+        let mut spans = Vec::new();
+        let mut offset = 0;
+        N::visit(&mut |info: LayerInfo| {
+            let n = info.params + info.state;
+            spans.push(offset..offset + n);
+            offset += n;
+        });
+        self.frozen
+            .iter()
+            .map(|f| match f {
+                Frozen::Params(r) if r.start <= r.end && r.end <= N::PARAMS => Ok(r.clone()),
+                Frozen::Params(r) => Err(Error::data(
+                    "freeze_params",
+                    std::format!("the range {r:?} is not within the {} parameters", N::PARAMS),
+                )),
+                Frozen::Layer(name) => match names.iter().position(|n| n == name) {
+                    Some(i) if i < spans.len() => Ok(spans[i].clone()),
+                    _ if names.is_empty() => Err(Error::data(
+                        "freeze",
+                        std::format!("no layer is named `{name}`: this network's layers have no names (name them in `network!`, `conv1: Conv2d<..>`, or use freeze_params)"),
+                    )),
+                    _ => Err(Error::data(
+                        "freeze",
+                        std::format!("no layer is named `{name}`; the layers are {}", names.join(", ")),
+                    )),
+                },
+            })
+            .collect()
+    }
+
     /// The optimizer, e.g. to read its learning rate after `run`.
     pub fn optimizer_ref(&self) -> &O {
         &self.optimizer
@@ -298,6 +362,9 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
             return Err(Error::EmptyBatch);
         }
         let mut train = train;
+        let frozen = self.frozen_ranges()?;
+        let mut frozen_values: Vec<f32> = Vec::new();
+        let mut next_state = vec![0.0f32; N::STATE];
         let batch_size = self.batch_size.min(train.len());
         let mut workspace = vec![0.0f32; N::WORKSPACE_PER_SAMPLE * batch_size];
         let mut grad = N::zeroed_boxed();
@@ -342,6 +409,11 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
             let mut norm_sums = vec![0.0f64; if self.grad_norms { layers.len() } else { 0 }];
             let mut act_sums = vec![ActSums::default(); if self.activations { n_layers } else { 0 }];
             for (b, chunk) in train.chunks(batch_size).enumerate() {
+                if N::STATE > 0 && chunk.len() == 1 && b > 0 {
+                    // Batch statistics need 2 samples: a last batch of one
+                    // sample is left out of this epoch (torch `drop_last` for it).
+                    continue;
+                }
                 bx.clear();
                 by.clear();
                 bx.extend(chunk.iter().map(|&i| self.xs[i]));
@@ -372,8 +444,14 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
                         }
                     });
                 }
+                crate::network::take_state::<N>(grad.params_mut(), &mut next_state);
                 if let Some(penalty) = self.penalty {
                     penalty.add_grad_on_weights::<N>(self.net.params(), grad.params_mut());
+                }
+                frozen_values.clear();
+                for r in &frozen {
+                    grad.params_mut()[r.clone()].fill(0.0);
+                    frozen_values.extend_from_slice(&self.net.params()[r.clone()]);
                 }
                 let norm = grad_norm(grad.params());
                 if !norm.is_finite() {
@@ -394,6 +472,12 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
                     None => {}
                 }
                 self.optimizer.step(self.net.params_mut(), grad.params());
+                crate::network::put_state::<N>(self.net.params_mut(), &next_state);
+                let mut at = 0;
+                for r in &frozen {
+                    self.net.params_mut()[r.clone()].copy_from_slice(&frozen_values[at..at + r.len()]);
+                    at += r.len();
+                }
                 let elapsed = started.elapsed().as_secs_f64().max(1e-9);
                 progress.batch(b + 1, sums.mean_loss(), sums.accuracy(want_acc), sums.n as f64 / elapsed);
             }
@@ -470,6 +554,7 @@ impl<'a, N: Network, L, O> Fit<'a, N, L, O> {
             clip: self.clip,
             checkpoint: self.checkpoint,
             resume: self.resume,
+            frozen: self.frozen,
         }
     }
 }
@@ -597,7 +682,7 @@ impl ActSums {
 /// Parameter counts per layer.
 fn layer_param_counts<N: Network>() -> Vec<usize> {
     let mut counts = Vec::new();
-    N::visit(&mut |info: LayerInfo| counts.push(info.params));
+    N::visit(&mut |info: LayerInfo| counts.push(info.params + info.state));
     counts
 }
 

@@ -37,7 +37,7 @@ unsafe impl<const N: usize, A: Activation> Layer for ActivationLayer<N, A> {
     type Output = [f32; N];
 
     fn visit(f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo { describe: A::describe, inputs: N, outputs: N, params: core::mem::size_of::<A>() / 4 })
+        f(LayerInfo { describe: A::describe, inputs: N, outputs: N, params: core::mem::size_of::<A>() / 4, state: 0 })
     }
 
     fn init(&mut self, _rng: &mut Rng) {

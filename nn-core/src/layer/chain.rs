@@ -61,6 +61,7 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     const OUT: usize = B::OUT;
     const CACHE: usize = 2 * A::OUT + A::CACHE + B::CACHE;
     const DEPTH: usize = A::DEPTH + B::DEPTH;
+    const STATE: usize = A::STATE + B::STATE;
     const ARCHITECTURE: ConstText = A::ARCHITECTURE.str(", ").text(B::ARCHITECTURE);
     const STRUCTURE: Architecture = Architecture::Chain(&A::STRUCTURE, &B::STRUCTURE);
     type Input = A::Input;
@@ -84,6 +85,11 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     fn visit_weights(offset: usize, f: &mut dyn FnMut(core::ops::Range<usize>)) {
         A::visit_weights(offset, f);
         B::visit_weights(offset + core::mem::size_of::<A>() / 4, f);
+    }
+
+    fn visit_state(offset: usize, f: &mut dyn FnMut(core::ops::Range<usize>)) {
+        A::visit_state(offset, f);
+        B::visit_state(offset + core::mem::size_of::<A>() / 4, f);
     }
 
     fn visit_outputs(y: &[f32], cache: &[f32], batch: usize, f: &mut dyn FnMut(&[f32])) {

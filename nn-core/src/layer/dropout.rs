@@ -52,7 +52,7 @@ unsafe impl<const N: usize, const P: u32> Layer for Dropout<N, P> {
     type Output = [f32; N];
 
     fn visit(f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo { describe: Self::describe, inputs: N, outputs: N, params: 0 })
+        f(LayerInfo { describe: Self::describe, inputs: N, outputs: N, params: 0, state: 0 })
     }
 
     fn init(&mut self, _rng: &mut Rng) {}

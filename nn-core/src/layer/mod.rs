@@ -7,11 +7,13 @@
 use core::fmt;
 
 mod activation;
+mod batch_norm;
 mod chain;
 mod dense;
 mod dropout;
 
 pub use activation::ActivationLayer;
+pub use batch_norm::BatchNorm;
 pub use chain::Chain;
 pub use dense::Dense;
 pub use dropout::Dropout;
@@ -32,6 +34,9 @@ pub struct LayerInfo {
     pub outputs: usize,
     /// Number of trainable parameters.
     pub params: usize,
+    /// Number of state values stored after them (see [`Layer::STATE`]): the
+    /// layer's values in [`params`](crate::Network::params) are `params + state`.
+    pub state: usize,
 }
 
 impl fmt::Display for LayerInfo {
@@ -65,6 +70,15 @@ pub unsafe trait Layer: bytemuck::Pod {
     const CACHE: usize;
     /// Number of layers (a [`Chain`] counts its parts).
     const DEPTH: usize = 1;
+    /// `f32` values of *state*: values that are stored with the parameters
+    /// (in [`params`](crate::Network::params), in torch `state_dict` order)
+    /// but not trained, such as the running statistics of a
+    /// [`BatchNorm`]. [`visit_state`](Layer::visit_state) names where they
+    /// are. After a backward pass, the state values of `grad` are not
+    /// gradients but the state's next values, which the training step
+    /// (`train_step`, `fit`) copies into the network after the optimizer's
+    /// update; the optimizer, penalties and clipping never see them.
+    const STATE: usize = 0;
     /// The architecture text at compile time, the same as [`visit`](Layer::visit)
     /// describes at run time (`Dense<784, 128, ReLU>, Dropout<0.5>, ...`): what
     /// [`baked::decode`](crate::baked::decode) checks a weight file against.
@@ -109,6 +123,13 @@ pub unsafe trait Layer: bytemuck::Pod {
     /// to (the `W` of a [`Dense`]), not biases or activation parameters.
     /// Layers without weights call nothing.
     fn visit_weights(offset: usize, f: &mut dyn FnMut(core::ops::Range<usize>)) {
+        let _ = (offset, f);
+    }
+
+    /// Calls `f` with the range of every block of state values (see
+    /// [`STATE`](Layer::STATE)) in the flat parameters, shifted by `offset`.
+    /// Layers without state call nothing.
+    fn visit_state(offset: usize, f: &mut dyn FnMut(core::ops::Range<usize>)) {
         let _ = (offset, f);
     }
 
