@@ -290,3 +290,67 @@ fn checkpoints_every_n_epochs() {
     assert_eq!(loaded.params(), &saved_at_4.into_inner()[..]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+nn::network! {
+    /// Batch normalization between two layers, for `fit`.
+    pub struct Normed { hidden: Dense<2, 16>, norm: BatchNorm<16>, act: Tanh, out: Dense<16, 1> }
+}
+
+#[test]
+fn frozen_layers_keep_every_bit_under_weight_decay_and_the_others_learn() {
+    let (xs, ys) = data(64);
+    let mut net = Reg::new(&mut nn::rng(3));
+    let before = net;
+    net.fit(&xs, &ys)
+        .optimizer(AdamW::new(1e-2).weight_decay(0.1))
+        .epochs(3)
+        .batch_size(16)
+        .freeze("hidden")
+        .quiet()
+        .run()
+        .unwrap();
+    assert_eq!(bytemuck_bits(&net.hidden), bytemuck_bits(&before.hidden), "frozen layer moved");
+    assert_ne!(net.out.weights, before.out.weights, "the head did not learn");
+    // A range of parameters: the output bias only.
+    let mut net = Reg::new(&mut nn::rng(3));
+    let bias_at = Reg::PARAMS - 1;
+    net.fit(&xs, &ys).optimizer(Sgd::new(0.1)).epochs(2).freeze_params(bias_at..Reg::PARAMS).quiet().run().unwrap();
+    assert_eq!(net.out.bias, before.out.bias);
+    assert_ne!(net.out.weights, before.out.weights);
+}
+
+fn bytemuck_bits<T: Network>(layer: &T) -> Vec<u32> {
+    layer.params().iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn freezing_an_unknown_layer_or_range_is_an_error_naming_the_layers() {
+    let (xs, ys) = data(8);
+    let mut net = Reg::new(&mut nn::rng(3));
+    let before = net.params().to_vec();
+    let e = net.fit(&xs, &ys).freeze("hiden").quiet().run().unwrap_err();
+    assert_eq!(e.to_string(), "freeze: no layer is named `hiden`; the layers are hidden, drop, out");
+    let e = net.fit(&xs, &ys).freeze_params(0..Reg::PARAMS + 1).quiet().run().unwrap_err();
+    assert!(e.to_string().contains("is not within the 65 parameters"), "{e}");
+    assert_eq!(net.params(), &before[..]);
+}
+
+#[test]
+fn batch_norm_trains_with_fit_and_skips_a_last_batch_of_one() {
+    // 33 samples in batches of 8: the last batch has one sample.
+    let (xs, ys) = data(33);
+    let mut net = Normed::new(&mut nn::rng(5));
+    let history = net.fit(&xs, &ys).optimizer(Adam::new(1e-2)).epochs(30).batch_size(8).quiet().run().unwrap();
+    let first = history.epochs[0].loss;
+    let last = history.epochs.last().unwrap().loss;
+    assert!(last < 0.3 * first, "loss {first} -> {last}");
+    assert!(net.norm.running_mean.iter().all(|m| m.is_finite()) && net.norm.running_mean != [0.0; 16]);
+    assert!(net.norm.running_var != [1.0; 16]);
+    // Frozen batch norm: its running statistics stay too.
+    let stats = (net.norm.running_mean, net.norm.running_var);
+    net.fit(&xs, &ys).optimizer(Adam::new(1e-2)).epochs(2).batch_size(8).freeze("norm").quiet().run().unwrap();
+    assert_eq!((net.norm.running_mean, net.norm.running_var), stats);
+    // A batch size of one cannot train batch normalization: a clear error.
+    let e = net.fit(&xs, &ys).batch_size(1).quiet().run().unwrap_err();
+    assert!(e.to_string().contains("batch normalization needs at least 2 samples"), "{e}");
+}
