@@ -46,6 +46,7 @@ pub use nn_core::*;
 /// ```
 ///
 /// Layers: `Dense<IN, OUT, Act>` (`Act` defaults to `Identity`), `Dropout<P>`,
+/// `BatchNorm<N>` (bare `BatchNorm`: the width of the layer before it),
 /// and the activations `Identity`, `Step`, `Sigmoid`, `Tanh`, `ReLU`,
 /// `LeakyReLU<A>` (bare: 0.01), `PReLU`, `ELU<A>` (bare: 1.0), `Softplus`,
 /// `Softmax`, inside `Dense` or as width-preserving layers of their own.
@@ -55,9 +56,9 @@ pub use nn_macros::network;
 /// Everything a program that trains or runs a network needs.
 pub mod prelude {
     pub use nn_core::{
-        ActivationLayer, BinaryCrossEntropy, Chain, CrossEntropy, Dense, Dropout, EpsilonInsensitive, Hinge, Huber,
-        Identity, LeakyReLU, LogCosh, Loss, Mae, Mode, Mse, MultiClassHinge, Network, Optimizer, PReLU, Quantile, ReLU,
-        Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
+        ActivationLayer, BatchNorm, BinaryCrossEntropy, Chain, CrossEntropy, Dense, Dropout, EpsilonInsensitive, Hinge,
+        Huber, Identity, LeakyReLU, LogCosh, Loss, Mae, Mode, Mse, MultiClassHinge, Network, Optimizer, PReLU,
+        Quantile, ReLU, Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
     pub use nn_core::{Adagrad, Adam, AdamW, BoldDriver, NAdam, RmsProp, Verdict};
     pub use nn_core::{

@@ -220,8 +220,7 @@ pub fn read_into<N: Network>(net: &mut N, bytes: &[u8], keys: Keys, source: &str
     let expected: HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     // torch's BatchNorm counter, which nothing here reads (a fixed momentum).
     let ignored = |n: &str| n.ends_with(".num_batches_tracked") && N::STATE > 0;
-    let unexpected: Vec<&str> =
-        file.names().into_iter().filter(|n| !expected.contains(n) && !ignored(n)).collect();
+    let unexpected: Vec<&str> = file.names().into_iter().filter(|n| !expected.contains(n) && !ignored(n)).collect();
     if !unexpected.is_empty() {
         return Err(err(format!(
             "unexpected {} (this network `{}` has {})",

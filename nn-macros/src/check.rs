@@ -204,6 +204,21 @@ mod tests {
     }
 
     #[test]
+    fn batch_norm_widths() {
+        assert!(messages("BatchNorm<4>, Dense<4, 3>, BatchNorm, ReLU, Dense<3, 2>, BatchNorm<2>").is_empty());
+        assert!(messages("Dense<2, H>, BatchNorm<H>, Dense<H, 1>").is_empty());
+        // One mistake, one error: the layer after the wrong BatchNorm is not compared with it.
+        assert_eq!(
+            messages("Dense<4, 16>, BatchNorm<15>, Dense<16, 2>"),
+            ["layer 2 `BatchNorm<15>` normalizes 15 features, but layer 1 `Dense<4, 16>` gives 16"]
+        );
+        assert!(messages("BatchNorm, Dense<2, 2>")[0].contains("cannot come first"));
+        assert!(messages("BatchNorm<0>, Dense<2, 2>")[0].contains("has 0 features"));
+        assert!(messages("Dense<2, 2>, BatchNorm<2, 2>")[0].contains("`BatchNorm` takes at most 1 generic argument"));
+        assert_eq!(messages("Dense<2, 2>, Batchnorm")[0], "unknown layer `Batchnorm`; did you mean `BatchNorm`?");
+    }
+
+    #[test]
     fn width_mismatch_names_both_layers_and_widths() {
         assert_eq!(
             messages("Dense<784, 128, ReLU>, Dropout<0.5>, Dense<100, 10, Softmax>"),
@@ -252,7 +267,7 @@ mod tests {
         assert_eq!(messages("Dense<2, 2, Relu>"), ["unknown activation `Relu`; did you mean `ReLU`?"]);
         assert_eq!(messages("Dense<2, 2>, Dense2<2, 2>"), ["unknown layer `Dense2`; did you mean `Dense`?"]);
         let m = messages("Dense<2, 2>, Convolution<3>");
-        assert!(m[0].starts_with("unknown layer `Convolution`; expected one of `Dense`, `Dropout`, `Identity`"));
+        assert!(m[0].starts_with("unknown layer `Convolution`; expected one of `Dense`, `Dropout`, `BatchNorm`, `Identity`"));
     }
 
     #[test]

@@ -360,8 +360,7 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
         for &(size, what) in sizes {
             let Size::Const { tokens, text } = size else { continue };
             // `Dense<A, H>, Dense<H, B>` with `H = 0`: one error, on the first `H`.
-            let checked =
-                matches!(&previous, Some((Size::Const { text: t, .. }, _)) if what != "outputs" && t == text);
+            let checked = matches!(&previous, Some((Size::Const { text: t, .. }, _)) if what != "outputs" && t == text);
             if !checked {
                 let message =
                     format!("{} has `{text}` = 0 {what}; every layer needs a width of at least 1", layer.label());

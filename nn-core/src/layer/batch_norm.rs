@@ -100,8 +100,7 @@ unsafe impl<const N: usize> Layer for BatchNorm<N> {
     const CACHE: usize = 4 * N + 1;
     const STATE: usize = 2 * N;
     const ARCHITECTURE: ConstText = ConstText::EMPTY.str("BatchNorm<").usize(N).str(">");
-    const STRUCTURE: Architecture =
-        Architecture::Layer(&[Part::Text("BatchNorm<"), Part::Usize(N), Part::Text(">")]);
+    const STRUCTURE: Architecture = Architecture::Layer(&[Part::Text("BatchNorm<"), Part::Usize(N), Part::Text(">")]);
     type Input = [f32; N];
     type Output = [f32; N];
 
@@ -163,7 +162,9 @@ unsafe impl<const N: usize> Layer for BatchNorm<N> {
                 *u = rv;
             }
         }
-        for ((xr, yr), hr) in x[..batch * N].chunks_exact(N).zip(y[..batch * N].chunks_exact_mut(N)).zip(xhat.chunks_exact_mut(N)) {
+        for ((xr, yr), hr) in
+            x[..batch * N].chunks_exact(N).zip(y[..batch * N].chunks_exact_mut(N)).zip(xhat.chunks_exact_mut(N))
+        {
             for j in 0..N {
                 let h = (xr[j] - mean[j]) * inv_std[j];
                 hr[j] = h;
@@ -208,7 +209,9 @@ unsafe impl<const N: usize> Layer for BatchNorm<N> {
         }
         if let Some(dx) = dx {
             let b = batch as f32;
-            for ((d, g), h) in dx[..batch * N].chunks_exact_mut(N).zip(dy[..batch * N].chunks_exact(N)).zip(xhat.chunks_exact(N)) {
+            for ((d, g), h) in
+                dx[..batch * N].chunks_exact_mut(N).zip(dy[..batch * N].chunks_exact(N)).zip(xhat.chunks_exact(N))
+            {
                 for j in 0..N {
                     let k = self.weight[j] * inv_std[j];
                     d[j] = if training { k / b * (b * g[j] - sum_g[j] - h[j] * sum_gx[j]) } else { k * g[j] };

@@ -71,7 +71,13 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
     type Output = [f32; OUT];
 
     fn visit(f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo { describe: Self::describe, inputs: IN, outputs: OUT, params: core::mem::size_of::<Self>() / 4, state: 0 })
+        f(LayerInfo {
+            describe: Self::describe,
+            inputs: IN,
+            outputs: OUT,
+            params: core::mem::size_of::<Self>() / 4,
+            state: 0,
+        })
     }
 
     fn init(&mut self, rng: &mut Rng) {
