@@ -267,7 +267,8 @@ mod tests {
         assert_eq!(messages("Dense<2, 2, Relu>"), ["unknown activation `Relu`; did you mean `ReLU`?"]);
         assert_eq!(messages("Dense<2, 2>, Dense2<2, 2>"), ["unknown layer `Dense2`; did you mean `Dense`?"]);
         let m = messages("Dense<2, 2>, Convolution<3>");
-        assert!(m[0].starts_with("unknown layer `Convolution`; expected one of `Dense`, `Dropout`, `BatchNorm`, `Identity`"));
+        assert!(m[0]
+            .starts_with("unknown layer `Convolution`; expected one of `Dense`, `Dropout`, `BatchNorm`, `Identity`"));
     }
 
     #[test]
