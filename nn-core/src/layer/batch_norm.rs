@@ -33,7 +33,7 @@ use crate::{Mode, Rng};
 /// writes their new values (see [`Layer::STATE`]).
 ///
 /// ```
-/// use nn::{BatchNorm, Layer, Network};
+/// use nn_core::{BatchNorm, Network};
 /// let mut bn = BatchNorm::<2>::new_identity();
 /// bn.running_mean = [1.0, -1.0];
 /// bn.running_var = [4.0, 1.0];
