@@ -27,6 +27,7 @@ impl Network {
         }
         self.check_names(errors);
         self.check_widths(errors);
+        crate::image::check(self, errors);
     }
 
     /// The field name of each layer: its own name (without `r#`), or
@@ -109,6 +110,10 @@ impl Network {
                     first_needs_width(layer, current.is_none(), errors);
                 }
                 Kind::Activation(_) => first_needs_width(layer, current.is_none(), errors),
+                // Image shapes are checked by `image::check`.
+                Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => {
+                    current = Some((Width::Unknown, layer));
+                }
                 Kind::Invalid => {
                     // Already reported; what it outputs is unknown.
                     current = current.map(|(_, _)| (Width::Unknown, layer)).or(Some((Width::Unknown, layer)));

@@ -274,7 +274,7 @@ fn type_form(ty: &TypeNetwork) -> TokenStream {
 fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
     let mut width = unknown.clone();
     let mut types = Vec::new();
-    for layer in &net.layers {
+    for (index, layer) in net.layers.iter().enumerate() {
         let ty = match &layer.kind {
             Kind::Dense { input, output, activation } => {
                 let (i, o) = (size_tokens(input, unknown), size_tokens(output, unknown));
@@ -290,6 +290,18 @@ fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
             Kind::Activation(act) => {
                 let act = activation_type(act);
                 quote!(::nn::ActivationLayer<#width, #act>)
+            }
+            Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => {
+                match crate::image::layer_type(net, index, activation_type) {
+                    Some((ty, out)) => {
+                        width = out;
+                        ty
+                    }
+                    None => {
+                        width = unknown.clone();
+                        quote!(::nn::__private::Stub<#unknown, #unknown>)
+                    }
+                }
             }
             Kind::Invalid => {
                 width = unknown.clone();
@@ -420,7 +432,7 @@ fn stub_widths(net: &Network) -> (Option<TokenStream>, Option<TokenStream>) {
                 break;
             }
             Kind::Dropout { .. } | Kind::Activation(_) => {}
-            Kind::Invalid => break,
+            Kind::Invalid | Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => break,
         }
     }
     (input, output)

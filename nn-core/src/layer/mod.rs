@@ -8,13 +8,19 @@ use core::fmt;
 
 mod activation;
 mod chain;
+mod conv;
 mod dense;
 mod dropout;
+mod image;
+mod pool;
 
 pub use activation::ActivationLayer;
 pub use chain::Chain;
 pub use dense::Dense;
 pub use dropout::Dropout;
+pub use conv::Conv2d;
+pub use image::{Flatten, ImageInput};
+pub use pool::{AvgPool2d, MaxPool2d};
 
 use crate::arch::Architecture;
 use crate::baked::ConstText;
