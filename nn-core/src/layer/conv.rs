@@ -266,7 +266,7 @@ unsafe impl<
         let z = &mut z[..batch * OUT];
         let y = &mut y[..batch * OUT];
         for (x, cols) in x.chunks_exact(IN).zip(cols.chunks_exact_mut(Self::POSITIONS * Self::PATCH)) {
-            im2col(x, cols, &Self::GEOMETRY);
+            im2col::<K>(x, cols, &Self::GEOMETRY);
         }
         // Position-major products in `y` (all samples' patches are rows of one
         // matrix), then channel-major into `z`.
@@ -314,7 +314,7 @@ unsafe impl<
             let dx = &mut dx[..batch * IN];
             dx.fill(0.0);
             for (dx, cols) in dx.chunks_exact_mut(IN).zip(cols.chunks_exact(Self::POSITIONS * Self::PATCH)) {
-                col2im_add(cols, dx, &Self::GEOMETRY);
+                col2im_add::<K>(cols, dx, &Self::GEOMETRY);
             }
         }
     }
