@@ -135,7 +135,7 @@ fn lower_conv(ty: &PathArg, text: &str, args: &[&Arg], errors: &mut Errors) -> K
             "stride" => &mut conv.stride,
             "padding" => &mut conv.padding,
             other => {
-                errors.spanned(name, model::unknown("option of `Conv2d`", other, ["stride", "padding"].into_iter()));
+                errors.spanned(name, model::unknown("`Conv2d` option", other, ["stride", "padding"].into_iter()));
                 continue;
             }
         };
@@ -446,14 +446,14 @@ fn pool<'a>(layer: &'a Layer, kernel: &Size, shape: Shape<u64>, from: &Layer, er
     let mut bad = Vec::new();
     for (size, what) in [(shape.height, "height"), (shape.width, "width")] {
         if size % k != 0 {
-            bad.push(format!("the {what} {size} = {}·{k} + {}", size / k, size % k));
+            bad.push(format!("{what} ({size} = {}·{k} + {})", size / k, size % k));
         }
     }
     if !bad.is_empty() {
         errors.push(syn::Error::new(
             span,
             format!(
-                "{} does not divide its input: {} gives {}×{}, and {} is not a multiple of {k}; choose a window that divides both, or pad the layer before",
+                "{} does not divide its input: {} gives {}×{}, and {k} does not divide its {}; choose a window that divides both, or pad the layer before",
                 layer.label(),
                 from.label(),
                 shape.height,
