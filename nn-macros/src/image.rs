@@ -519,3 +519,97 @@ pub fn layer_type(net: &Network, index: usize, activation: impl Fn(&Activation) 
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::Span;
+
+    use crate::model::{Errors, Network};
+    use crate::parse::Input;
+
+    /// Parses the type form, lowers it and checks it; returns all messages.
+    fn messages(src: &str) -> Vec<String> {
+        let Input::Type(t) = syn::parse_str::<Input>(src).expect("parses") else { panic!("type form") };
+        let mut errors = Errors::default();
+        let net = Network::lower(&t.layers, Span::call_site(), &mut errors);
+        net.check(&mut errors);
+        match errors.into_result() {
+            Ok(()) => vec![],
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    fn shapes(src: &str) -> Vec<Option<[u64; 3]>> {
+        let Input::Type(t) = syn::parse_str::<Input>(src).expect("parses") else { panic!("type form") };
+        let net = Network::lower(&t.layers, Span::call_site(), &mut Errors::default());
+        super::walk(&net, &mut Errors::default())
+            .into_iter()
+            .map(|(_, out)| out.map(|s| [s.channels, s.height, s.width]))
+            .collect()
+    }
+
+    const LENET: &str = "Input<1, 28, 28>, Conv2d<1, 6, 5, ReLU, padding = 2>, MaxPool2d<2>, \
+        Conv2d<6, 16, 5, ReLU>, MaxPool2d<2>, Flatten, Dense<400, 120, ReLU>, Dense<120, 84, ReLU>, Dense<84, 10, Softmax>";
+
+    #[test]
+    fn lenet_shapes() {
+        assert!(messages(LENET).is_empty(), "{:?}", messages(LENET));
+        let s = shapes(LENET);
+        assert_eq!(s[..5], [Some([1, 28, 28]), Some([6, 28, 28]), Some([6, 14, 14]), Some([16, 10, 10]), Some([16, 5, 5])]);
+        assert_eq!(s[5], None);
+    }
+
+    #[test]
+    fn stride_and_padding() {
+        // (9 + 2 − 3) / 2 + 1 = 5; (7 + 0 − 3) / 2 + 1 = 3 (floor, as torch).
+        let s = shapes("Input<3, 9, 9>, Conv2d<3, 4, 3, stride = 2, padding = 1>, Conv2d<4, 2, 3, Tanh, stride = 2>");
+        assert_eq!(s[1..], [Some([4, 5, 5]), Some([2, 2, 2])]);
+        assert!(messages("Input<3, 9, 9>, Conv2d<3, 4, 3, padding = 1, stride = 2>, AvgPool2d<5>, Flatten").is_empty());
+    }
+
+    #[test]
+    fn dense_after_flatten_names_chw() {
+        let m = messages("Input<1, 28, 28>, Conv2d<1, 6, 5>, MaxPool2d<2>, Flatten, Dense<100, 10>");
+        assert_eq!(
+            m,
+            ["layer 5 `Dense<100, 10>` takes 100 inputs, but layer 4 `Flatten` gives C·H·W = 6·12·12 = 864 values (the image [6, 12, 12] of layer 3 `MaxPool2d<2>`)"]
+        );
+        // Width-preserving layers in between keep the image.
+        assert!(messages("Input<2, 4, 4>, ReLU, Flatten, Dropout<0.5>, Tanh, Dense<32, 1>").is_empty());
+    }
+
+    #[test]
+    fn every_image_error_at_once() {
+        let m = messages("Input<1, 8, 8>, Conv2d<2, 4, 9>, Flatten, Dense<10, 2>, Conv2d<2, 2, 1>");
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(m[0].contains("takes 2 input channels, but layer 1 `Input<1, 8, 8>` gives 1 channel"), "{m:?}");
+        assert!(m[1].contains("has a 9×9 kernel, larger than its input"), "{m:?}");
+        assert!(m[2].contains("`Dense<10, 2>` gives flat values, not an image"), "{m:?}");
+        // After a layer whose output is unknown, nothing more is said about shapes.
+        let m = messages("Input<1, 6, 6>, MaxPool2d<4>, Conv2d<5, 1, 3>, Flatten, Dense<1000, 1>");
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("4 does not divide its height (6 = 1·4 + 2) and width (6 = 1·4 + 2)"), "{m:?}");
+    }
+
+    #[test]
+    fn no_input_shape() {
+        assert!(messages("Conv2d<1, 2, 3>, Flatten, Dense<2, 1>")[0].contains("the network has no input shape"));
+        assert!(messages("Dense<4, 16>, MaxPool2d<2>")[0].contains("gives flat values, not an image"));
+        assert!(messages("Dense<4, 16>, Input<1, 4, 4>")[0].contains("must be the first layer"));
+        assert!(messages("Dense<4, 4>, Flatten")[0].contains("flattens an image"));
+    }
+
+    #[test]
+    fn zero_sizes_and_arguments() {
+        assert!(messages("Input<0, 4, 4>, Flatten")[0].contains("has 0 channels"));
+        assert!(messages("Input<1, 4, 4>, Conv2d<1, 2, 0>")[0].contains("has 0 kernel size"));
+        assert!(messages("Input<1, 4, 4>, MaxPool2d<0>")[0].contains("window of 0"));
+        assert!(messages("Input<1, 4>")[0].contains("`Input` takes 3 generic arguments"));
+        assert!(messages("Input<1, 4, 4>, Conv2d<1, 2>")[0].contains("`Conv2d` takes 3 or 4 generic arguments"));
+        assert!(messages("Input<1, 4, 4>, Conv2d<1, 2, 3, Relu>")[0].contains("did you mean `ReLU`"));
+        assert!(messages("Input<1, 4, 4>, Conv2d<1, 2, 3, paddng = 1>")[0].contains("did you mean `padding`"));
+        assert!(messages("Input<1, 4, 4>, Conv2d<1, 2, 3, padding = 1, padding = 1>")[0].contains("given twice"));
+        assert!(messages("Input<1, 4, 4>, Flatten<16>")[0].contains("`Flatten` takes no generic arguments"));
+        assert!(messages("Input<1, 4, 4>, Conv2d<1, C, 3>")[0].contains("image sizes must be integer literals"));
+    }
+}
