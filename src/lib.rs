@@ -59,8 +59,8 @@ pub mod prelude {
         Identity, LeakyReLU, LogCosh, Loss, Mae, Mode, Mse, MultiClassHinge, Network, Optimizer, PReLU, Quantile, ReLU,
         Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
-    pub use nn_core::{AvgPool2d, Conv2d, Flatten, ImageInput, MaxPool2d};
     pub use nn_core::{Adagrad, Adam, AdamW, BoldDriver, NAdam, RmsProp, Verdict};
+    pub use nn_core::{AvgPool2d, Conv2d, Flatten, ImageInput, MaxPool2d};
     pub use nn_core::{
         CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr,
         ThresholdMode,

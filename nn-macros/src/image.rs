@@ -357,7 +357,8 @@ fn image_before<'a>(layer: &Layer, flow: Flow<'a>, errors: &mut Errors) -> Optio
 
 fn conv2d<'a>(layer: &'a Layer, conv: &Conv2d, shape: Shape<u64>, from: &Layer, errors: &mut Errors) -> Flow<'a> {
     let mut known = true;
-    for (size, what) in [(&conv.c_in, "input channels"), (&conv.c_out, "output channels"), (&conv.kernel, "kernel size")]
+    for (size, what) in
+        [(&conv.c_in, "input channels"), (&conv.c_out, "output channels"), (&conv.kernel, "kernel size")]
     {
         match value(size) {
             Some((0, span)) => {
@@ -375,7 +376,10 @@ fn conv2d<'a>(layer: &'a Layer, conv: &Conv2d, shape: Shape<u64>, from: &Layer, 
         None => 1,
         Some(s) => match value(s) {
             Some((0, span)) => {
-                errors.push(syn::Error::new(span, format!("{} has stride 0; the stride must be at least 1", layer.label())));
+                errors.push(syn::Error::new(
+                    span,
+                    format!("{} has stride 0; the stride must be at least 1", layer.label()),
+                ));
                 known = false;
                 1
             }
@@ -476,7 +480,11 @@ fn plural(n: u64, what: &str) -> String {
 
 /// The Rust type of the image layer at `index`, and its output width; `None`
 /// when the shapes are not known (a network with errors).
-pub fn layer_type(net: &Network, index: usize, activation: impl Fn(&Activation) -> TokenStream) -> Option<(TokenStream, TokenStream)> {
+pub fn layer_type(
+    net: &Network,
+    index: usize,
+    activation: impl Fn(&Activation) -> TokenStream,
+) -> Option<(TokenStream, TokenStream)> {
     let shapes = walk(net, &mut Errors::default());
     let layer = &net.layers[index];
     let lit = |v: u64| {
@@ -555,7 +563,10 @@ mod tests {
     fn lenet_shapes() {
         assert!(messages(LENET).is_empty(), "{:?}", messages(LENET));
         let s = shapes(LENET);
-        assert_eq!(s[..5], [Some([1, 28, 28]), Some([6, 28, 28]), Some([6, 14, 14]), Some([16, 10, 10]), Some([16, 5, 5])]);
+        assert_eq!(
+            s[..5],
+            [Some([1, 28, 28]), Some([6, 28, 28]), Some([6, 14, 14]), Some([16, 10, 10]), Some([16, 5, 5])]
+        );
         assert_eq!(s[5], None);
     }
 

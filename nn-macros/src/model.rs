@@ -46,7 +46,10 @@ pub enum Kind {
     /// `Conv2d<C_IN, C_OUT, K, Act, stride = S, padding = P>`.
     Conv2d(crate::image::Conv2d),
     /// `MaxPool2d<K>` (`max`) or `AvgPool2d<K>`.
-    Pool { max: bool, kernel: Size },
+    Pool {
+        max: bool,
+        kernel: Size,
+    },
     /// `Flatten`: the end of the image shape.
     Flatten,
     /// Unknown or malformed; already reported.

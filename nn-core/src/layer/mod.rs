@@ -16,9 +16,9 @@ mod pool;
 
 pub use activation::ActivationLayer;
 pub use chain::Chain;
+pub use conv::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;
-pub use conv::Conv2d;
 pub use image::{Flatten, ImageInput};
 pub use pool::{AvgPool2d, MaxPool2d};
 
