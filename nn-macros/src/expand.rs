@@ -204,6 +204,9 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 fn layer_names() -> &'static [&'static str] {
                     &#ident::LAYER_NAMES
                 }
+                fn visit_shapes(f: &mut dyn FnMut(::core::option::Option<[usize; 3]>)) {
+                    <__Chain as ::nn::Layer>::visit_shapes(f)
+                }
                 fn init(&mut self, rng: &mut ::nn::Rng) {
                     ::nn::Layer::init(__chain_mut(self), rng)
                 }

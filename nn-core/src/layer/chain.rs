@@ -71,6 +71,11 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
         B::visit(f);
     }
 
+    fn visit_shapes(f: &mut dyn FnMut(Option<[usize; 3]>)) {
+        A::visit_shapes(f);
+        B::visit_shapes(f);
+    }
+
     fn init(&mut self, rng: &mut Rng) {
         self.first.init(rng);
         self.rest.init(rng);

@@ -216,6 +216,10 @@ unsafe impl<
         f(LayerInfo { describe: Self::describe, inputs: IN, outputs: OUT, params: core::mem::size_of::<Self>() / 4 })
     }
 
+    fn visit_shapes(f: &mut dyn FnMut(Option<[usize; 3]>)) {
+        f(Some([C_OUT, Self::HO, Self::WO]))
+    }
+
     fn init(&mut self, rng: &mut Rng) {
         self.init_with(A::DEFAULT_INIT, rng);
     }

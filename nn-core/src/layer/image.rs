@@ -94,6 +94,10 @@ unsafe impl<const C: usize, const H: usize, const W: usize, const N: usize> Laye
         f(LayerInfo { describe: Self::describe, inputs: N, outputs: N, params: 0 })
     }
 
+    fn visit_shapes(f: &mut dyn FnMut(Option<[usize; 3]>)) {
+        f(Some([C, H, W]))
+    }
+
     identity_layer_body!(N);
 }
 

@@ -151,6 +151,10 @@ macro_rules! pool_layer {
                 f(LayerInfo { describe: Self::describe, inputs: IN, outputs: OUT, params: 0 })
             }
 
+            fn visit_shapes(f: &mut dyn FnMut(Option<[usize; 3]>)) {
+                f(Some([C, Self::HO, Self::WO]))
+            }
+
             fn init(&mut self, _rng: &mut Rng) {}
 
             fn forward_one(&self, x: &[f32], y: &mut [f32]) {
