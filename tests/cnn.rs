@@ -128,3 +128,26 @@ fn learns_bar_orientation() {
         assert_eq!(nn::fit::argmax(&net.predict(x)), nn::fit::argmax(y));
     }
 }
+
+/// Default init: He uniform for a convolution with ReLU, with torch's fans
+/// (`fan_in = C_IN·K·K`), biases 0; Xavier for other activations;
+/// `init_with` chooses the scheme.
+#[test]
+fn convolution_init_uses_conv_fans() {
+    let net = LeNet::boxed(&mut nn::rng(9));
+    let w = net.conv2.weights.as_flattened().as_flattened().as_flattened();
+    let bound = (6.0f32 / (6.0 * 25.0)).sqrt();
+    let max = w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(max <= bound && max > 0.9 * bound, "max |w| {max}, He bound {bound}");
+    assert!(net.conv2.bias.iter().all(|&b| b == 0.0));
+    type Tanh1 = nn::network![Input<2, 4, 4>, Conv2d<2, 3, 3, Tanh>];
+    let net = Tanh1::boxed(&mut nn::rng(9));
+    let bound = (6.0f32 / (2.0 * 9.0 + 3.0 * 9.0)).sqrt();
+    let max = net.params()[..54].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(max <= bound && max > 0.8 * bound, "max |w| {max}, Xavier bound {bound}");
+    let mut net = LeNet::zeroed_boxed();
+    net.init_with(Init::Zeros, &mut nn::rng(1));
+    assert!(net.params().iter().all(|&p| p == 0.0));
+    net.conv1.init_with(Init::HeNormal, &mut nn::rng(1));
+    assert!(net.conv1.weights[0][0][0].iter().any(|&w| w != 0.0));
+}
