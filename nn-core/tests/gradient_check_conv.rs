@@ -120,6 +120,14 @@ fn conv_stride_2_padding_2() {
     check::<Net, _>("Conv2d<3, 2, 2, stride = 2, padding = 2> 3x5x6", 3, &Mse, targets::<3>);
 }
 
+/// A kernel wider than the image, reaching it only through the padding
+/// (7×7 on 3×3 with padding 2: some kernel columns never see the image).
+#[test]
+fn conv_kernel_wider_than_image() {
+    type Net = Chain<Conv2d<1, 2, 7, Tanh, 1, 2, 3, 3, 9, 2>, Dense<2, 2>>;
+    check::<Net, _>("Conv2d<1, 2, 7, Tanh, padding = 2> 1x3x3", 9, &Mse, targets::<2>);
+}
+
 /// A 1×1 kernel (a per-pixel linear map over channels).
 #[test]
 fn conv_1x1() {

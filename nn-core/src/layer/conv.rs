@@ -247,13 +247,24 @@ unsafe impl<
                 let xc = &x[ci * H * W..][..H * W];
                 for (u, row) in kernel.iter().enumerate() {
                     for (v, &w) in row.iter().enumerate() {
+                        // The output columns `j` whose input column `j·S + v − P` is inside.
+                        let j0 = P.saturating_sub(v).div_ceil(S);
+                        let j1 = (W + P).saturating_sub(v).div_ceil(S).min(wo);
+                        if j0 >= j1 {
+                            continue;
+                        }
                         for i in 0..ho {
                             let Some(ih) = (i * S + u).checked_sub(P).filter(|&ih| ih < H) else { continue };
                             let xr = &xc[ih * W..][..W];
-                            let zr = &mut zc[i * wo..][..wo];
-                            for (j, z) in zr.iter_mut().enumerate() {
-                                if let Some(iw) = (j * S + v).checked_sub(P).filter(|&iw| iw < W) {
-                                    *z += w * xr[iw];
+                            let zr = &mut zc[i * wo..][j0..j1];
+                            let first = j0 * S + v - P;
+                            if S == 1 {
+                                for (z, &x) in zr.iter_mut().zip(&xr[first..]) {
+                                    *z += w * x;
+                                }
+                            } else {
+                                for (z, &x) in zr.iter_mut().zip(xr[first..].iter().step_by(S)) {
+                                    *z += w * x;
                                 }
                             }
                         }
