@@ -6,6 +6,9 @@
 //!   predict batch 1, 64 and 10,000, and one training step of batch 64.
 //! - `tiny`: 2-8-1, the per-call overhead.
 //! - `wide`: 1024-1024-1024, the kernels on large matrices.
+//! - `lenet`: LeNet-5 of `examples/cnn.rs` (two `Conv2d` with `MaxPool2d`,
+//!   three `Dense`): the convolutions' forward (predict batch 1 is a direct
+//!   convolution, batch 64 im2col and the GEMM) and a training step of 64.
 //!
 //! Inputs are seeded pseudo-random values in [0, 1) (the timings do not
 //! depend on the values; `benches/compare` runs on MNIST itself).
@@ -27,6 +30,21 @@ nn::network! {
 nn::network! {
     /// A wide net: 2.1 M parameters.
     pub struct Wide { Dense<1024, 1024, ReLU>, Dense<1024, 1024> }
+}
+
+nn::network! {
+    /// LeNet-5, as in `examples/cnn.rs`.
+    pub struct LeNet {
+        Input<1, 28, 28>,
+        Conv2d<1, 6, 5, ReLU, padding = 2>,
+        MaxPool2d<2>,
+        Conv2d<6, 16, 5, ReLU>,
+        MaxPool2d<2>,
+        Flatten,
+        Dense<400, 120, ReLU>,
+        Dense<120, 84, ReLU>,
+        Dense<84, 10, Softmax>,
+    }
 }
 
 fn inputs<const N: usize>(n: usize, rng: &mut Rng) -> Vec<[f32; N]> {
@@ -76,9 +94,13 @@ fn wide(c: &mut Criterion) {
     bench_net!(c, "wide", Wide, 1024, 1024, Mse, [1usize, 64], 64usize);
 }
 
+fn lenet(c: &mut Criterion) {
+    bench_net!(c, "lenet", LeNet, 784, 10, CrossEntropy, [1usize, 64], 64usize);
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
-    targets = mnist, tiny, wide
+    targets = mnist, tiny, wide, lenet
 }
 criterion_main!(benches);

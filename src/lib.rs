@@ -51,6 +51,31 @@ pub use nn_core::*;
 /// `LeakyReLU<A>` (bare: 0.01), `PReLU`, `ELU<A>` (bare: 1.0), `Softplus`,
 /// `Softmax`, inside `Dense` or as width-preserving layers of their own.
 /// Sizes are integer literals or names of `const` items.
+///
+/// Convolutional networks declare their image shape first, `Input<C, H, W>`
+/// (channels, height, width; CHW row-major as in torch); the macro follows
+/// the shape through `Conv2d<C_IN, C_OUT, K, Act, stride = S, padding = P>`
+/// (activation, `stride` and `padding` optional, defaults `Identity`, 1, 0),
+/// `MaxPool2d<K>` and `AvgPool2d<K>` (windows of `K × K`, stride `K`, `K`
+/// must divide the height and width) up to `Flatten`, after which a `Dense`
+/// must take exactly `C·H·W` inputs. Image sizes are integer literals.
+///
+/// ```
+/// nn::network! {
+///     pub struct LeNet {
+///         Input<1, 28, 28>,
+///         Conv2d<1, 6, 5, ReLU, padding = 2>, // [6, 28, 28]
+///         MaxPool2d<2>,                       // [6, 14, 14]
+///         Conv2d<6, 16, 5, ReLU>,             // [16, 10, 10]
+///         MaxPool2d<2>,                       // [16, 5, 5]
+///         Flatten,                            // [400]
+///         Dense<400, 120, ReLU>,
+///         Dense<120, 84, ReLU>,
+///         Dense<84, 10, Softmax>,
+///     }
+/// }
+/// assert_eq!(<LeNet as nn::Network>::PARAMS, 61_706);
+/// ```
 pub use nn_macros::network;
 
 /// Everything a program that trains or runs a network needs.
@@ -61,6 +86,7 @@ pub mod prelude {
         Quantile, ReLU, Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
     pub use nn_core::{Adagrad, Adam, AdamW, BoldDriver, NAdam, RmsProp, Verdict};
+    pub use nn_core::{AvgPool2d, Conv2d, Flatten, ImageInput, MaxPool2d};
     pub use nn_core::{
         CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr,
         ThresholdMode,

@@ -1,8 +1,9 @@
 //! The figures of `benches/compare/run.sh`, for this library: MNIST
 //! 784-128-10 (`Dense<784, 128, ReLU>`, `Dropout<0.5>`, `Dense<128, 10, Softmax>`,
-//! Adam, `CrossEntropy`), one JSON object per line on stdout.
+//! Adam, `CrossEntropy`), and LeNet-5 (`cnn_*` figures: the network of
+//! `examples/cnn.rs`), one JSON object per line on stdout.
 //!
-//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|parallel|kernels|callgrind]`
+//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|cnn|parallel|kernels|callgrind]`
 //! (with `--features parallel`: also training at batch 256 and inference at
 //! batch 10,000 on rayon's threads; set `RAYON_NUM_THREADS` to choose how many).
 //!
@@ -19,6 +20,47 @@ use nn::prelude::*;
 nn::network! {
     /// The MNIST classifier of the examples.
     pub struct Mnist { Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax> }
+}
+
+nn::network! {
+    /// LeNet-5 of `examples/cnn.rs`.
+    pub struct LeNet {
+        Input<1, 28, 28>,
+        Conv2d<1, 6, 5, ReLU, padding = 2>,
+        MaxPool2d<2>,
+        Conv2d<6, 16, 5, ReLU>,
+        MaxPool2d<2>,
+        Flatten,
+        Dense<400, 120, ReLU>,
+        Dense<120, 84, ReLU>,
+        Dense<84, 10, Softmax>,
+    }
+}
+
+/// LeNet-5: training samples per second over the first 6,400 samples (100
+/// batches of 64, Adam), inference at batch 1 (1,000 images) and 10,000.
+fn cnn(xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 784]], repeats: usize) {
+    let mut net = LeNet::boxed(&mut nn::rng(0));
+    let mut opt = Adam::new(1e-3);
+    let mut rng = nn::rng(1);
+    let (xs, ys) = (&xs[..6_400], &ys[..6_400]);
+    let s = time(repeats.min(3), || {
+        for (x, y) in xs.chunks(64).zip(ys.chunks(64)) {
+            net.train_step(x, y, &CrossEntropy, &mut opt, &mut rng).unwrap();
+        }
+    });
+    emit("cnn_train_samples_per_s_b64", xs.len() as f64 / s, "samples/s", 1);
+    let mut sink = 0.0f32;
+    let s = time(repeats, || {
+        for x in &test[..1_000] {
+            sink += net.predict(x)[0];
+        }
+    });
+    emit("cnn_predict_b1_us", s / 1_000.0 * 1e6, "µs", 1);
+    let mut out = vec![[0.0f32; 10]; test.len()];
+    let s = time(repeats.min(3), || net.predict_batch(test, &mut out).unwrap());
+    emit("cnn_predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", 1);
+    std::hint::black_box(sink);
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -196,6 +238,9 @@ fn main() {
         let s = time(repeats, || net.predict_batch(test, &mut out).unwrap());
         emit("predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", 1);
         std::hint::black_box(sink);
+    }
+    if want("cnn") {
+        cnn(&data.train_images, &train_y, test, repeats);
     }
 
     #[cfg(feature = "parallel")]

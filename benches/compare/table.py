@@ -45,6 +45,19 @@ def main():
         met = "met" if ratio >= goal else f"missed ({ratio / goal:.0%} of it)"
         print(f"| {label} | {fmt(a['value'], a['unit'])} | {fmt(b['value'], b['unit'])} | "
               f"{ratio:.2f}× {'faster' if ratio >= 1 else 'as fast'} | ≥ {goal}×: {met} |")
+    cnn = [("cnn_train_samples_per_s_b64", "training, Adam, batch 64 (samples/s)", True),
+           ("cnn_predict_b1_us", "inference, batch 1 (µs per sample)", False),
+           ("cnn_predict_b10000_samples_per_s", "inference, batch 10,000 (samples/s)", True)]
+    if any(figs.get(("nn", fig, 1)) for fig, _, _ in cnn):
+        print()
+        print(f"| 1 thread, LeNet-5 (examples/cnn.rs) | nn | PyTorch {version} | nn vs PyTorch |")
+        print("|---|---:|---:|---:|")
+        for fig, label, higher in cnn:
+            a, b = figs.get(("nn", fig, 1)), figs.get(("torch", fig, 1))
+            if a and b:
+                ratio = a["value"] / b["value"] if higher else b["value"] / a["value"]
+                print(f"| {label} | {fmt(a['value'], a['unit'])} | {fmt(b['value'], b['unit'])} | "
+                      f"{ratio:.2f}× {'faster' if ratio >= 1 else 'as fast'} |")
     par = [(fig, label) for fig, label in [
         ("train_samples_per_s_b256", "training, Adam, batch 256 (samples/s)"),
         ("predict_b10000_samples_per_s", "inference, batch 10,000 (samples/s)")]]

@@ -1,6 +1,9 @@
 """The figures of benches/compare/run.sh for PyTorch (CPU, 1 thread): MNIST
 784-128-10 (Linear, ReLU, Dropout(0.5), Linear; CrossEntropyLoss; Adam),
-one JSON object per line, as benches/compare/figures.rs prints them for nn.
+and LeNet-5 (the cnn_* figures: Conv2d(1, 6, 5, padding=2), ReLU, MaxPool2d(2),
+Conv2d(6, 16, 5), ReLU, MaxPool2d(2), Flatten, Linear(400, 120), ReLU,
+Linear(120, 84), ReLU, Linear(84, 10)), one JSON object per line, as
+benches/compare/figures.rs prints them for nn.
 
 Each figure is the median of --repeats runs, timed by the CPU time of the
 thread (time.thread_time), like figures.rs, so that other processes on a
@@ -46,6 +49,7 @@ def main():
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "data", "mnist"))
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", choices=["train", "predict", "cnn", "parallel"])
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -72,6 +76,8 @@ def main():
             opt.step()
             loss.item()
 
+    if args.only == "cnn":
+        return cnn(x, y, test, args.repeats)
     emit("train_samples_per_s_b64", n_train / timed(min(args.repeats, 5), epoch), "samples/s")
 
     model.eval()
@@ -89,6 +95,39 @@ def main():
 
         emit("predict_b64_samples_per_s", len(test) / timed(args.repeats, b64), "samples/s")
         emit("predict_b10000_samples_per_s", len(test) / timed(args.repeats, lambda: model(test)), "samples/s")
+
+    cnn(x, y, test, args.repeats)
+
+
+def cnn(x, y, test, repeats):
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    loss_fn = nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = x[:6_400].reshape(-1, 1, 28, 28), y[:6_400]
+    test = test.reshape(-1, 1, 28, 28)
+
+    def epoch():
+        model.train()
+        for start in range(0, len(x), 64):
+            opt.zero_grad()
+            loss = loss_fn(model(x[start:start + 64]), y[start:start + 64])
+            loss.backward()
+            opt.step()
+            loss.item()
+
+    emit("cnn_train_samples_per_s_b64", len(x) / timed(min(repeats, 3), epoch), "samples/s")
+    model.eval()
+    with torch.inference_mode():
+        def one():
+            for i in range(1_000):
+                model(test[i:i + 1])
+
+        emit("cnn_predict_b1_us", timed(repeats, one) / 1_000 * 1e6, "µs")
+        emit("cnn_predict_b10000_samples_per_s", len(test) / timed(min(repeats, 3), lambda: model(test)), "samples/s")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,9 @@ mod scratch;
 pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
 pub use init::Init;
-pub use layer::{ActivationLayer, BatchNorm, Chain, Dense, Dropout, Layer};
+pub use layer::{
+    ActivationLayer, AvgPool2d, BatchNorm, Chain, Conv2d, Dense, Dropout, Flatten, ImageInput, Layer, MaxPool2d,
+};
 pub use loss::{
     BinaryCrossEntropy, CrossEntropy, EpsilonInsensitive, Hinge, Huber, LogCosh, Loss, Mae, Mse, MultiClassHinge,
     Quantile, SumSquaredError,

@@ -411,7 +411,10 @@ impl<N: Network> fmt::Display for Summary<N> {
             let _ = (info.describe)(&mut buf);
             let name = names.get(index).copied().unwrap_or("");
             let mut shape = TextBuf::default();
-            let _ = write!(shape, "[{}]", info.outputs);
+            let _ = match image_shape::<N>(index) {
+                Some([c, h, w]) => write!(shape, "[{c}, {h}, {w}]"),
+                None => write!(shape, "[{}]", info.outputs),
+            };
             result = result.and_then(|()| {
                 if head > 0 {
                     write!(f, "{name:<head$}")?;
@@ -429,6 +432,18 @@ impl<N: Network> fmt::Display for Summary<N> {
         }
         write!(f, "input [{}], output [{}]", N::IN, N::OUT)
     }
+}
+
+/// The output shape of layer `index` of `N`, when it is an image.
+fn image_shape<N: Network>(index: usize) -> Option<[usize; 3]> {
+    let (mut i, mut shape) = (0, None);
+    N::visit_shapes(&mut |s| {
+        if i == index {
+            shape = s;
+        }
+        i += 1;
+    });
+    shape
 }
 
 /// A small stack buffer for text (layer descriptions), truncating past 96 bytes.

@@ -11,6 +11,9 @@
 //!   `network![Dense<4, 8, ReLU>, Dropout<0.5>, Dense<8, 3, PReLU>]` is
 //!   `Sequential(Linear(4, 8), ReLU(), Dropout(0.5), Linear(8, 3), PReLU())`
 //!   with the keys `0.weight`, `0.bias`, `3.weight`, `3.bias`, `4.weight`.
+//!   Image layers: `Conv2d<C_IN, C_OUT, K, Act, ..>` is `Conv2d` (+ the
+//!   activation, as for `Dense`), weight `[C_OUT, C_IN, K, K]`; pooling and
+//!   `Flatten` are modules of their own; `Input<C, H, W>` has no module.
 //! - [`Keys::LayerNames`]: the field names of the `network!` item form as
 //!   prefixes: `hidden.weight`, `hidden.bias`; the slope of a `PReLU` inside
 //!   a `Dense` is `hidden.activation.weight` (a torch `PReLU` registered as
@@ -128,6 +131,29 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
                 }
                 index += 1;
             }
+            Some(Part::Text("Conv2d<")) => {
+                let (c_in, c_out, k) = match (parts.get(1), parts.get(3), parts.get(5)) {
+                    (Some(&Part::Usize(c_in)), Some(&Part::Usize(c_out)), Some(&Part::Usize(k))) => (c_in, c_out, k),
+                    _ => unreachable!("Conv2d's STRUCTURE starts with its sizes"),
+                };
+                push(format!("{}.weight", prefix(index)), vec![c_out, c_in, k, k]);
+                push(format!("{}.bias", prefix(index)), vec![c_out]);
+                index += 1;
+                let activation_params = info.params - c_out * c_in * k * k - c_out;
+                let identity = matches!(parts.get(7), Some(Part::Parts([Part::Text("Identity")])));
+                if !identity {
+                    if activation_params > 0 {
+                        let name = match keys {
+                            Keys::Sequential => format!("{index}.weight"),
+                            Keys::LayerNames => format!("{}.activation.weight", names[i]),
+                        };
+                        push(name, vec![activation_params]);
+                    }
+                    index += 1;
+                }
+            }
+            // The image shape: no torch module.
+            Some(Part::Text("Input<")) => {}
             _ => {
                 // Dropout and activations: a module of their own, with a
                 // `weight` if the activation has parameters (PReLU).

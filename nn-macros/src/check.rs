@@ -27,6 +27,7 @@ impl Network {
         }
         self.check_names(errors);
         self.check_widths(errors);
+        crate::image::check(self, errors);
     }
 
     /// The field name of each layer: its own name (without `r#`), or
@@ -130,6 +131,10 @@ impl Network {
                         }
                     }
                     current = Some((if mismatch { Width::Unknown } else { width_of(width) }, layer));
+                }
+                // Image shapes are checked by `image::check`.
+                Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => {
+                    current = Some((Width::Unknown, layer));
                 }
                 Kind::Invalid => {
                     // Already reported; what it outputs is unknown.

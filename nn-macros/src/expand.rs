@@ -205,6 +205,9 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 fn layer_names() -> &'static [&'static str] {
                     &#ident::LAYER_NAMES
                 }
+                fn visit_shapes(f: &mut dyn FnMut(::core::option::Option<[usize; 3]>)) {
+                    <__Chain as ::nn::Layer>::visit_shapes(f)
+                }
                 fn init(&mut self, rng: &mut ::nn::Rng) {
                     ::nn::Layer::init(__chain_mut(self), rng)
                 }
@@ -278,7 +281,7 @@ fn type_form(ty: &TypeNetwork) -> TokenStream {
 fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
     let mut width = unknown.clone();
     let mut types = Vec::new();
-    for layer in &net.layers {
+    for (index, layer) in net.layers.iter().enumerate() {
         let ty = match &layer.kind {
             Kind::Dense { input, output, activation } => {
                 let (i, o) = (size_tokens(input, unknown), size_tokens(output, unknown));
@@ -300,6 +303,18 @@ fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
                 quote!(::nn::BatchNorm<#width>)
             }
             Kind::BatchNorm { width: None } => quote!(::nn::BatchNorm<#width>),
+            Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => {
+                match crate::image::layer_type(net, index, activation_type) {
+                    Some((ty, out)) => {
+                        width = out;
+                        ty
+                    }
+                    None => {
+                        width = unknown.clone();
+                        quote!(::nn::__private::Stub<#unknown, #unknown>)
+                    }
+                }
+            }
             Kind::Invalid => {
                 width = unknown.clone();
                 quote!(::nn::__private::Stub<#unknown, #unknown>)
@@ -439,7 +454,7 @@ fn stub_widths(net: &Network) -> (Option<TokenStream>, Option<TokenStream>) {
                 break;
             }
             Kind::Dropout { .. } | Kind::Activation(_) | Kind::BatchNorm { width: None } => {}
-            Kind::Invalid => break,
+            Kind::Invalid | Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => break,
         }
     }
     (input, output)

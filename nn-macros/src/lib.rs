@@ -15,6 +15,7 @@ use proc_macro::TokenStream;
 
 mod check;
 mod expand;
+mod image;
 mod model;
 mod parse;
 

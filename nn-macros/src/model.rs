@@ -45,6 +45,17 @@ pub enum Kind {
     BatchNorm {
         width: Option<Size>,
     },
+    /// `Input<C, H, W>`: the shape of an image input.
+    Input(crate::image::Shape<Size>),
+    /// `Conv2d<C_IN, C_OUT, K, Act, stride = S, padding = P>`.
+    Conv2d(crate::image::Conv2d),
+    /// `MaxPool2d<K>` (`max`) or `AvgPool2d<K>`.
+    Pool {
+        max: bool,
+        kernel: Size,
+    },
+    /// `Flatten`: the end of the image shape.
+    Flatten,
     /// Unknown or malformed; already reported.
     Invalid,
 }
@@ -123,7 +134,7 @@ impl ActivationKind {
         }
     }
 
-    fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
 
@@ -183,13 +194,17 @@ impl Layer {
             Some("Dense") => lower_dense(ty, &text, errors),
             Some("Dropout") => lower_dropout(ty, &text, errors),
             Some("BatchNorm") => lower_batch_norm(ty, &text, errors),
+            Some(name @ ("Input" | "Conv2d" | "MaxPool2d" | "AvgPool2d" | "Flatten")) => {
+                crate::image::lower(name, ty, &text, errors)
+            }
             Some(name) => match ActivationKind::from_name(name) {
                 Some(kind) => match lower_activation(kind, ty, errors) {
                     Some(act) => Kind::Activation(act),
                     None => Kind::Invalid,
                 },
                 None => {
-                    errors.spanned(&ty.path, unknown("layer", name, LAYERS.iter().copied().chain(activation_names())));
+                    let names = LAYERS.iter().copied().chain(activation_names()).chain(crate::image::LAYERS);
+                    errors.spanned(&ty.path, unknown("layer", name, names));
                     Kind::Invalid
                 }
             },
@@ -213,16 +228,16 @@ impl Layer {
     }
 }
 
-fn activation_names() -> impl Iterator<Item = &'static str> + Clone {
+pub(crate) fn activation_names() -> impl Iterator<Item = &'static str> + Clone {
     ActivationKind::ALL.into_iter().map(ActivationKind::name)
 }
 
-fn single_ident(path: &syn::Path) -> Option<String> {
+pub(crate) fn single_ident(path: &syn::Path) -> Option<String> {
     (path.leading_colon.is_none() && path.segments.len() == 1).then(|| path.segments[0].ident.to_string())
 }
 
 /// `unknown activation `Relu`; did you mean `ReLU`?` (or the list of choices).
-fn unknown<'a>(what: &str, name: &str, choices: impl Iterator<Item = &'a str> + Clone) -> String {
+pub(crate) fn unknown<'a>(what: &str, name: &str, choices: impl Iterator<Item = &'a str> + Clone) -> String {
     let close = choices.clone().find(|c| c.eq_ignore_ascii_case(name) || edit_distance(c, name) <= 2);
     match close {
         Some(c) => format!("unknown {what} `{name}`; did you mean `{c}`?"),
@@ -248,7 +263,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn args(ty: &PathArg) -> Vec<&Arg> {
+pub(crate) fn args(ty: &PathArg) -> Vec<&Arg> {
     ty.args.as_ref().map(|a| a.list.iter().collect()).unwrap_or_default()
 }
 
@@ -324,7 +339,7 @@ fn lower_batch_norm(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
     }
 }
 
-fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> Option<Activation> {
+pub(crate) fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> Option<Activation> {
     let args = args(ty);
     match (kind.takes_param(), args.len()) {
         (_, 0) => Some(Activation { kind, param: None }),
@@ -358,7 +373,7 @@ fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> 
     }
 }
 
-fn lower_size(arg: &Arg, errors: &mut Errors) -> Size {
+pub(crate) fn lower_size(arg: &Arg, errors: &mut Errors) -> Size {
     match arg {
         Arg::Lit(syn::Lit::Int(int)) => match int.base10_parse::<u64>() {
             Ok(value) => Size::Literal { value, span: int.span() },
@@ -391,7 +406,7 @@ fn lower_float(arg: &Arg, what: &str, errors: &mut Errors) -> Option<Float> {
     let (negative, lit) = match arg {
         Arg::Lit(lit) => (false, lit),
         Arg::Neg(_, lit) => (true, lit),
-        Arg::Path(_) | Arg::Block(_) => {
+        Arg::Path(_) | Arg::Block(_) | Arg::Named(..) => {
             errors.spanned(
                 arg,
                 format!(

@@ -4,7 +4,7 @@
 //! item form:  #[attrs] vis struct Name { [name:] Layer, ... }
 //! type form:  Layer, Layer, ...
 //! Layer:      Ident [< Arg, ... >]
-//! Arg:        literal | -literal | { block } | path [< Arg, ... >]
+//! Arg:        literal | -literal | { block } | path [< Arg, ... >] | ident = Arg
 //! ```
 
 use proc_macro2::{Span, TokenStream};
@@ -52,6 +52,8 @@ pub enum Arg {
     Block(syn::Block),
     /// `HIDDEN`, `ReLU`, `LeakyReLU<0.1>`, `config::WIDTH`.
     Path(PathArg),
+    /// `stride = 2`, `padding = 1` (options of `Conv2d`).
+    Named(Ident, Token![=], Box<Arg>),
 }
 
 /// A path with optional angle-bracketed arguments: `LeakyReLU<0.1>`.
@@ -148,7 +150,9 @@ impl Parse for Args {
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         // `-` first: syn would parse `-3` as one literal spanned on the `-` alone.
-        if input.peek(Token![-]) {
+        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            Ok(Arg::Named(input.parse()?, input.parse()?, Box::new(input.parse()?)))
+        } else if input.peek(Token![-]) {
             Ok(Arg::Neg(input.parse()?, input.parse()?))
         } else if input.peek(syn::Lit) {
             Ok(Arg::Lit(input.parse()?))
@@ -172,6 +176,11 @@ impl ToTokens for Arg {
             }
             Arg::Block(block) => block.to_tokens(tokens),
             Arg::Path(path) => path.to_tokens(tokens),
+            Arg::Named(name, eq, value) => {
+                name.to_tokens(tokens);
+                eq.to_tokens(tokens);
+                value.to_tokens(tokens);
+            }
         }
     }
 }
@@ -209,6 +218,7 @@ impl Arg {
             Arg::Neg(_, lit) => format!("-{}", lit.to_token_stream()),
             Arg::Block(block) => block.to_token_stream().to_string(),
             Arg::Path(path) => path.text(),
+            Arg::Named(name, _, value) => format!("{name} = {}", value.text()),
         }
     }
 }

@@ -19,6 +19,7 @@
 //! `NN_KERNEL=scalar|gemm|x86`, read once, forces a choice (for benchmarks
 //! and debugging; an unavailable choice falls back to `scalar`).
 
+pub mod conv;
 #[cfg(feature = "std")]
 pub mod gemm;
 pub mod scalar;

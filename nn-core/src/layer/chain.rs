@@ -72,6 +72,11 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
         B::visit(f);
     }
 
+    fn visit_shapes(f: &mut dyn FnMut(Option<[usize; 3]>)) {
+        A::visit_shapes(f);
+        B::visit_shapes(f);
+    }
+
     fn init(&mut self, rng: &mut Rng) {
         self.first.init(rng);
         self.rest.init(rng);
@@ -133,6 +138,13 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     ) {
         let () = Self::WIDTHS_MATCH;
         let (mid, dmid, ca, cb) = Self::split_cache(cache, batch);
+        if dx.is_none() && core::mem::size_of::<A>() == 0 {
+            // `first` has no parameters and nobody asks for `∂C/∂x`: nothing
+            // needs `∂C/∂mid` (an `Input<C, H, W>` or `Dropout` in front of a
+            // convolution saves the convolution's input gradient).
+            self.rest.backward(mid, y, cb, dy, None, &mut grad.rest, batch, dy_is_logit_grad);
+            return;
+        }
         self.rest.backward(mid, y, cb, dy, Some(dmid), &mut grad.rest, batch, dy_is_logit_grad);
         self.first.backward(x, mid, ca, dmid, dx, &mut grad.first, batch, false);
     }

@@ -9,14 +9,20 @@ use core::fmt;
 mod activation;
 mod batch_norm;
 mod chain;
+mod conv;
 mod dense;
 mod dropout;
+mod image;
+mod pool;
 
 pub use activation::ActivationLayer;
 pub use batch_norm::BatchNorm;
 pub use chain::Chain;
+pub use conv::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;
+pub use image::{Flatten, ImageInput};
+pub use pool::{AvgPool2d, MaxPool2d};
 
 use crate::arch::Architecture;
 use crate::baked::ConstText;
@@ -97,6 +103,14 @@ pub unsafe trait Layer: bytemuck::Pod {
 
     /// Calls `f` with the facts of every layer, in order.
     fn visit(f: &mut dyn FnMut(LayerInfo));
+
+    /// Calls `f` with the output shape of every layer, in order, for
+    /// [`summary`](crate::Network::summary): `Some([C, H, W])` for the image
+    /// layers (`Input`, `Conv2d`, pooling), `None` for flat outputs (the
+    /// default; the summary shows `[OUT]`). A [`Chain`] visits its parts.
+    fn visit_shapes(f: &mut dyn FnMut(Option<[usize; 3]>)) {
+        Self::visit(&mut |_| f(None))
+    }
 
     /// The names of the layers (`network!` item form: the field names), or
     /// empty when the layers have no names.
