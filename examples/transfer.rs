@@ -86,12 +86,8 @@ type Images = Vec<[f32; 784]>;
 
 /// The images whose digit is in `digits`, labelled `digit − digits.start`, one-hot.
 fn subset(images: &[[f32; 784]], labels: &[u8], digits: std::ops::Range<u8>) -> nn::Result<(Images, Vec<[f32; 5]>)> {
-    let (xs, ys): (Images, Vec<u8>) = images
-        .iter()
-        .zip(labels)
-        .filter(|(_, l)| digits.contains(l))
-        .map(|(x, &l)| (*x, l - digits.start))
-        .unzip();
+    let (xs, ys): (Images, Vec<u8>) =
+        images.iter().zip(labels).filter(|(_, l)| digits.contains(l)).map(|(x, &l)| (*x, l - digits.start)).unzip();
     Ok((xs, one_hot::<5>(&ys)?))
 }
 
@@ -183,10 +179,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         ("random convolutions, frozen; new head", &random_features, random_seconds),
         ("everything trained from scratch", &scratch, scratch_seconds),
     ];
-    println!(
-        "2. a new dense head on digits 5–9, {n} labelled images, {} epochs (Adam 2e-3, batch 32):\n",
-        args.epochs
-    );
+    println!("2. a new dense head on digits 5–9, {n} labelled images, {} epochs (Adam 2e-3, batch 32):\n", args.epochs);
     println!("| features | test accuracy on 5–9 | training |");
     println!("|---|---|---|");
     let mut accuracies = Vec::new();

@@ -130,7 +130,10 @@ impl Network {
                             }
                         }
                     }
-                    current = Some((if mismatch { Width::Unknown } else { width_of(width) }, layer));
+                    // After an image or a mismatch the width stays unknown here
+                    // (`image::check` compares a `BatchNorm` after `Flatten` with C·H·W).
+                    let unknown = mismatch || matches!(current, Some((Width::Unknown, _)));
+                    current = Some((if unknown { Width::Unknown } else { width_of(width) }, layer));
                 }
                 // Image shapes are checked by `image::check`.
                 Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => {

@@ -280,7 +280,8 @@ fn walk(net: &Network, errors: &mut Errors) -> Shapes {
                             from.label(),
                         ),
                     );
-                    Flow::Unknown
+                    // One mistake, one error: the image goes on unchanged.
+                    flow
                 }
                 Flow::Flattened(shape, flatten, from) => match width.as_ref().and_then(value) {
                     Some((given, span)) if given != shape.flat() => {

@@ -15,6 +15,9 @@ nn::network! {
 
 type Typed = nn::network![BatchNorm<3>, Dense<3, 1>];
 
+// After `Flatten`, a BatchNorm normalizes the C·H·W values (2·2·2 = 8).
+type Convolutional = nn::network![Input<1, 4, 4>, Conv2d<1, 2, 3, ReLU>, Flatten, BatchNorm<8>, BatchNorm, Dense<8, 1>];
+
 fn main() {
     let mut rng = nn::rng(3);
     let mut net = Normalized::new(&mut rng);
@@ -28,4 +31,7 @@ fn main() {
     assert!(net.norm.running_mean.iter().any(|&m| m != 0.0));
     assert_eq!(<Typed as Network>::INPUT, 3);
     assert_eq!(<Typed as Layer>::STATE, 6);
+    assert_eq!(<Convolutional as Layer>::STATE, 32);
+    let conv = Convolutional::new(&mut rng);
+    assert_eq!(conv.predict(&[0.5; 16]).len(), 1);
 }
