@@ -202,3 +202,19 @@ fn training_mode_gradient_matches_finite_differences() {
     println!("BatchNorm training-mode gradient: relative error {err:.1e}");
     assert!(err < 1e-3, "relative error {err:.1e}");
 }
+
+#[test]
+fn weight_files_and_safetensors_keep_the_running_statistics() {
+    let data = reference();
+    let mut net = Net::zeros();
+    net.set_params(&f32s(&data["eval"]["params"])).unwrap();
+    let back = Net::from_bytes(&net.to_bytes()).unwrap();
+    assert_eq!(back.params(), net.params());
+    assert_eq!(back.rest.first.running_var, net.rest.first.running_var);
+    let bytes = nn_core::safetensors::to_bytes(&net, nn_core::safetensors::Keys::Sequential).unwrap();
+    let back: Box<Net> = nn_core::safetensors::from_bytes(&bytes, nn_core::safetensors::Keys::Sequential).unwrap();
+    assert_eq!(back.params(), net.params());
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let text = String::from_utf8_lossy(&bytes[8..8 + header]).to_string();
+    assert!(text.contains("1.running_mean") && text.contains("1.running_var"), "{text}");
+}
