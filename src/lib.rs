@@ -65,6 +65,7 @@ pub mod prelude {
         ThresholdMode,
     };
     pub use nn_core::{Init, Layer, Penalty, Rng};
+    pub use nn_core::{ChannelPReLU, DropConnect, Maxout, Residual};
 }
 
 #[doc(hidden)]

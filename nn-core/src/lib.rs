@@ -45,10 +45,10 @@ pub mod schedule;
 #[cfg(feature = "alloc")]
 mod scratch;
 
-pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
+pub use activation::{Activation, ChannelPReLU, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
 pub use error::{Error, Result};
 pub use init::Init;
-pub use layer::{ActivationLayer, Chain, Dense, Dropout, Layer};
+pub use layer::{ActivationLayer, Chain, Dense, DropConnect, Dropout, Layer, Maxout, Residual};
 pub use loss::{
     BinaryCrossEntropy, CrossEntropy, EpsilonInsensitive, Hinge, Huber, LogCosh, Loss, Mae, Mse, MultiClassHinge,
     Quantile, SumSquaredError,

@@ -9,12 +9,18 @@ use core::fmt;
 mod activation;
 mod chain;
 mod dense;
+mod drop_connect;
 mod dropout;
+mod maxout;
+mod residual;
 
 pub use activation::ActivationLayer;
 pub use chain::Chain;
 pub use dense::Dense;
+pub use drop_connect::DropConnect;
 pub use dropout::Dropout;
+pub use maxout::Maxout;
+pub use residual::Residual;
 
 use crate::arch::Architecture;
 use crate::baked::ConstText;
