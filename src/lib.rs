@@ -60,12 +60,12 @@ pub mod prelude {
         Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
     };
     pub use nn_core::{Adagrad, Adam, AdamW, BoldDriver, NAdam, RmsProp, Verdict};
+    pub use nn_core::{ChannelPReLU, DropConnect, Maxout, Residual};
     pub use nn_core::{
         CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr,
         ThresholdMode,
     };
     pub use nn_core::{Init, Layer, Penalty, Rng};
-    pub use nn_core::{ChannelPReLU, DropConnect, Maxout, Residual};
 }
 
 #[doc(hidden)]

@@ -45,7 +45,9 @@ pub mod schedule;
 #[cfg(feature = "alloc")]
 mod scratch;
 
-pub use activation::{Activation, ChannelPReLU, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
+pub use activation::{
+    Activation, ChannelPReLU, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU,
+};
 pub use error::{Error, Result};
 pub use init::Init;
 pub use layer::{ActivationLayer, Chain, Dense, DropConnect, Dropout, Layer, Maxout, Residual};

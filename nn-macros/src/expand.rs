@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
 
-use crate::model::{Activation, ActivationKind, Errors, Kind, Network, Size};
+use crate::model::{Activation, ActivationKind, Errors, Float, Kind, Layer, Network, Size};
 use crate::parse::{Input, ItemNetwork, TypeNetwork};
 
 /// Expands a parsed `network!` invocation.
@@ -272,9 +272,13 @@ fn type_form(ty: &TypeNetwork) -> TokenStream {
 /// The Rust type of each layer. `unknown` stands for widths that are not known
 /// (only in a network with errors, whose types are a stub's fields).
 fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
-    let mut width = unknown.clone();
+    sequence_types(&net.layers, unknown.clone(), unknown)
+}
+
+/// The Rust types of `layers`, the first of which takes `width` values.
+fn sequence_types(layers: &[Layer], mut width: TokenStream, unknown: &TokenStream) -> Vec<TokenStream> {
     let mut types = Vec::new();
-    for layer in &net.layers {
+    for layer in layers {
         let ty = match &layer.kind {
             Kind::Dense { input, output, activation } => {
                 let (i, o) = (size_tokens(input, unknown), size_tokens(output, unknown));
@@ -290,6 +294,24 @@ fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
             Kind::Activation(act) => {
                 let act = activation_type(act);
                 quote!(::nn::ActivationLayer<#width, #act>)
+            }
+            Kind::Maxout { input, output, pieces } => {
+                let (i, o, k) =
+                    (size_tokens(input, unknown), size_tokens(output, unknown), size_tokens(pieces, unknown));
+                width = o.clone();
+                quote!(::nn::Maxout<#i, #o, #k>)
+            }
+            Kind::DropConnect { input, output, activation, p } => {
+                let (i, o) = (size_tokens(input, unknown), size_tokens(output, unknown));
+                let act = activation.as_ref().map_or_else(|| quote!(::nn::Identity), activation_type);
+                width = o.clone();
+                let bits = probability_bits(p.as_ref());
+                quote!(::nn::DropConnect<#i, #o, #act, #bits>)
+            }
+            Kind::Residual { p, branch } => {
+                let bits = probability_bits(p.as_ref());
+                let branch = chain_type(&sequence_types(branch, width.clone(), unknown));
+                quote!(::nn::Residual<#branch, #bits>)
             }
             Kind::Invalid => {
                 width = unknown.clone();
@@ -322,7 +344,16 @@ fn size_tokens(size: &Size, unknown: &TokenStream) -> TokenStream {
     }
 }
 
+/// The bits of an `f32` probability, as a const generic argument (0 when not written).
+fn probability_bits(p: Option<&Float>) -> Literal {
+    Literal::u32_unsuffixed(p.map_or(0.0, |p| p.value as f32).to_bits())
+}
+
 fn activation_type(act: &Activation) -> TokenStream {
+    if let Some(channels) = &act.channels {
+        let n = size_tokens(channels, &quote!(0));
+        return quote!(::nn::ChannelPReLU<#n>);
+    }
     let name = format_ident!("{}", act.kind.name());
     match (&act.param, act.kind) {
         (Some(p), ActivationKind::LeakyReLU | ActivationKind::ELU) => {
@@ -339,7 +370,12 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
     let mut checks = Vec::new();
     let mut previous: Option<(&Size, String)> = None;
     for layer in &net.layers {
-        let Kind::Dense { input, output, .. } = &layer.kind else { continue };
+        let (input, output) = match &layer.kind {
+            Kind::Dense { input, output, .. }
+            | Kind::Maxout { input, output, .. }
+            | Kind::DropConnect { input, output, .. } => (input, output),
+            _ => continue,
+        };
         for (size, what) in [(input, "inputs"), (output, "outputs")] {
             let Size::Const { tokens, text } = size else { continue };
             // `Dense<A, H>, Dense<H, B>` with `H = 0`: one error, on the first `H`.
@@ -409,17 +445,17 @@ fn span_of(tokens: &TokenStream) -> Span {
 fn stub_widths(net: &Network) -> (Option<TokenStream>, Option<TokenStream>) {
     let known = |size: &Size| (!matches!(size, Size::Invalid)).then(|| size_tokens(size, &quote!(0)));
     let input = match net.layers.first().map(|l| &l.kind) {
-        Some(Kind::Dense { input, .. }) => known(input),
+        Some(Kind::Dense { input, .. } | Kind::Maxout { input, .. } | Kind::DropConnect { input, .. }) => known(input),
         _ => None,
     };
     let mut output = None;
     for layer in net.layers.iter().rev() {
         match &layer.kind {
-            Kind::Dense { output: o, .. } => {
+            Kind::Dense { output: o, .. } | Kind::Maxout { output: o, .. } | Kind::DropConnect { output: o, .. } => {
                 output = known(o);
                 break;
             }
-            Kind::Dropout { .. } | Kind::Activation(_) => {}
+            Kind::Dropout { .. } | Kind::Activation(_) | Kind::Residual { .. } => {}
             Kind::Invalid => break,
         }
     }

@@ -103,12 +103,7 @@ unsafe impl<F: Layer, const P: u32> Layer for Residual<F, P> {
     const ARCHITECTURE: ConstText = if P == 0 {
         ConstText::EMPTY.str("Residual<").text(F::ARCHITECTURE).str(">")
     } else {
-        ConstText::EMPTY
-            .str("Residual<StochasticDepth<")
-            .float(Self::P)
-            .str(">, ")
-            .text(F::ARCHITECTURE)
-            .str(">")
+        ConstText::EMPTY.str("Residual<StochasticDepth<").float(Self::P).str(">, ").text(F::ARCHITECTURE).str(">")
     };
     const STRUCTURE: Architecture = if P == 0 {
         Architecture::Layer(&[Part::Text("Residual<"), Part::Nested(&F::STRUCTURE), Part::Text(">")])
