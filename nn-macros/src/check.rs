@@ -191,7 +191,7 @@ impl Network {
         if let (Width::Known(entering), Some((Width::Known(leaving), last))) = (entering, end) {
             if entering != leaving {
                 let message = format!(
-                    "the branch of {} must give as many values as the block takes, {entering} (its output is x + branch(x)), but its last {} gives {leaving}",
+                    "the branch of {} must end with {entering} values, the width the block takes (its output is x + branch(x)), but its last {} gives {leaving}",
                     residual.label(),
                     last.label()
                 );
@@ -463,7 +463,7 @@ mod tests {
         let m = messages("Dense<4, 8>, Residual<Dense<8, 3, ReLU>, Dense<3, 5>>, Dense<8, 1>");
         assert_eq!(
             m,
-            ["the branch of layer 2 `Residual<Dense<8, 3, ReLU>, Dense<3, 5>>` must give as many values as the block takes, 8 (its output is x + branch(x)), but its last layer 2.2 `Dense<3, 5>` gives 5"]
+            ["the branch of layer 2 `Residual<Dense<8, 3, ReLU>, Dense<3, 5>>` must end with 8 values, the width the block takes (its output is x + branch(x)), but its last layer 2.2 `Dense<3, 5>` gives 5"]
         );
         let m = messages("Dense<4, 8>, Residual<Dense<6, 8>>");
         assert_eq!(m, ["layer 2.1 `Dense<6, 8>` takes 6 inputs, but layer 1 `Dense<4, 8>` gives 8"]);
@@ -472,7 +472,7 @@ mod tests {
         // The block keeps its input width even when the branch is wrong: no follow-on error.
         assert_eq!(messages("Dense<4, 8>, Residual<Dense<8, 5>>, Dense<8, 1>").len(), 1);
         // First in the network: the width is the branch's inputs.
-        assert!(messages("Residual<Dense<4, 8>>")[0].contains("takes, 4 (its output"));
+        assert!(messages("Residual<Dense<4, 8>>")[0].contains("must end with 4 values"));
     }
 
     #[test]
