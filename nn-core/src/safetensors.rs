@@ -102,13 +102,15 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
             offset += len;
         };
         match parts.first() {
-            Some(Part::Text("Dense<")) => {
+            // DropConnect<Dense<..>, P>: the Linear it wraps (the mask is not a parameter).
+            Some(Part::Text(first @ ("Dense<" | "DropConnect<"))) => {
+                let activation_at = if *first == "Dense<" { 5 } else { 6 };
                 let (inputs, outputs) = (info.inputs, info.outputs);
                 push(format!("{}.weight", prefix(index)), vec![outputs, inputs]);
                 push(format!("{}.bias", prefix(index)), vec![outputs]);
                 index += 1;
                 let activation_params = info.params - inputs * outputs - outputs;
-                let identity = matches!(parts.get(5), Some(Part::Parts([Part::Text("Identity")])));
+                let identity = matches!(parts.get(activation_at), Some(Part::Parts([Part::Text("Identity")])));
                 if !identity {
                     if activation_params > 0 {
                         let name = match keys {
@@ -119,6 +121,22 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
                     }
                     index += 1;
                 }
+            }
+            Some(Part::Text("Maxout<")) => {
+                // The `Maxout` module of tests/reference/layers.py: a Linear(IN, OUT·K) named `linear`.
+                let rows = info.params / (info.inputs + 1);
+                push(format!("{}.linear.weight", prefix(index)), vec![rows, info.inputs]);
+                push(format!("{}.linear.bias", prefix(index)), vec![rows]);
+                index += 1;
+            }
+            Some(Part::Text(first)) if first.starts_with("Residual<") => {
+                return Err(Error::data(
+                    "safetensors keys",
+                    format!(
+                        "`{}` has a `Residual` block, whose torch keys are not defined yet; save it with nn's own format (`to_bytes`)",
+                        crate::io::architecture::<N>()
+                    ),
+                ));
             }
             _ => {
                 // Dropout and activations: a module of their own, with a
