@@ -370,12 +370,32 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
     let mut checks = Vec::new();
     let mut previous: Option<(&Size, String)> = None;
     for layer in &net.layers {
+        match &layer.kind {
+            Kind::Activation(act) => {
+                if let (Some(channels), Some((given, source))) = (&act.channels, &previous) {
+                    checks.extend(channel_check(layer, channels, given, source));
+                }
+                continue;
+            }
+            Kind::Residual { branch, .. } => {
+                let width = previous.as_ref().map_or_else(|| quote!(0), |(size, _)| size_tokens(size, &quote!(0)));
+                checks.extend(residual_check(layer, branch, width));
+                continue;
+            }
+            _ => {}
+        }
         let (input, output) = match &layer.kind {
             Kind::Dense { input, output, .. }
             | Kind::Maxout { input, output, .. }
             | Kind::DropConnect { input, output, .. } => (input, output),
             _ => continue,
         };
+        if let Kind::Dense { activation: Some(act), .. } | Kind::DropConnect { activation: Some(act), .. } = &layer.kind
+        {
+            if let Some(channels) = &act.channels {
+                checks.extend(channel_check(layer, channels, output, "its `Dense`"));
+            }
+        }
         for (size, what) in [(input, "inputs"), (output, "outputs")] {
             let Size::Const { tokens, text } = size else { continue };
             // `Dense<A, H>, Dense<H, B>` with `H = 0`: one error, on the first `H`.
@@ -415,6 +435,57 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
         previous = Some((output, layer.label()));
     }
     checks
+}
+
+/// `PReLU<N>` after (or in) a layer giving `given` values, when either is a `const` name.
+fn channel_check(layer: &Layer, channels: &Size, given: &Size, source: &str) -> Option<TokenStream> {
+    let consts = matches!(channels, Size::Const { .. }) || matches!(given, Size::Const { .. });
+    let same = matches!((channels, given), (Size::Const { text: a, .. }, Size::Const { text: b, .. }) if a == b);
+    if !consts || same {
+        return None;
+    }
+    let (c, g) = (size_tokens(channels, &quote!(0)), size_tokens(given, &quote!(0)));
+    let message = format!(
+        "{} has {} slopes, one per unit, but {source} gives {} values",
+        layer.label(),
+        size_text(channels),
+        size_text(given)
+    );
+    let message = escape_braces(&message);
+    let span = match channels {
+        Size::Const { tokens, .. } => span_of(tokens),
+        Size::Literal { span, .. } => *span,
+        Size::Invalid => Span::call_site(),
+    };
+    Some(quote_spanned! {span=> const _: () = ::core::assert!(#c == #g, #message); })
+}
+
+/// A `Residual` whose branch has a size given as a `const` name: its branch
+/// must give as many values as it takes, checked by the compiler.
+fn residual_check(layer: &Layer, branch: &[Layer], width: TokenStream) -> Option<TokenStream> {
+    fn has_const(layers: &[Layer]) -> bool {
+        layers.iter().any(|l| match &l.kind {
+            Kind::Dense { input, output, .. } | Kind::DropConnect { input, output, .. } => {
+                matches!(input, Size::Const { .. }) || matches!(output, Size::Const { .. })
+            }
+            Kind::Maxout { input, output, pieces } => {
+                [input, output, pieces].iter().any(|s| matches!(s, Size::Const { .. }))
+            }
+            Kind::Residual { branch, .. } => has_const(branch),
+            _ => false,
+        })
+    }
+    if !has_const(branch) {
+        return None;
+    }
+    let ty = chain_type(&sequence_types(branch, width, &quote!(0)));
+    let message = escape_braces(&format!(
+        "the branch of {} must give as many values as it takes (its output is x + branch(x))",
+        layer.label()
+    ));
+    Some(quote_spanned! {span_of(&layer.tokens)=>
+        const _: () = ::core::assert!(<#ty as ::nn::Layer>::IN == <#ty as ::nn::Layer>::OUT, #message);
+    })
 }
 
 fn size_text(size: &Size) -> String {
