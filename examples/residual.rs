@@ -125,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         results.push(acc);
     }
     println!("\n(first/last ‖g‖: gradient norm of the first layer over that of the last, epoch 1)");
-    if !(results[1] > results[0] + 20.0) {
+    if results[1] <= results[0] + 20.0 {
         eprintln!("the residual networks did not beat the plain one: check the setup");
         std::process::exit(1);
     }
