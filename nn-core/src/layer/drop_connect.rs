@@ -28,6 +28,11 @@ use crate::{kernel, Mode, Rng};
 /// not stored: a seed drawn from the training generator is kept in the
 /// cache and each `M[o][i]` is a hash of (seed, `o·IN + i`), so forward and
 /// backward see the same mask without an `OUT × IN` buffer (no allocation).
+/// With the `parallel` feature, a batch split over threads draws one mask
+/// per chunk (each chunk has its own generator, see `nn::parallel`).
+/// The masked product is computed row by row (one masked row of `W` on the
+/// stack at a time), not by the GEMM kernels: training is slower than a
+/// `Dense`; `predict` and [`Mode::Eval`] use the kernels.
 ///
 /// Backpropagation with `W' = W ⊙ M`: `δ = ∂C/∂a ⊙ f'(z)`,
 /// `∂C/∂W = M ⊙ (δᵀ x)`, `∂C/∂b = Σ δ`, `∂C/∂x = δ W'`.
