@@ -31,8 +31,11 @@ use crate::{kernel, Mode, Rng};
 /// With the `parallel` feature, a batch split over threads draws one mask
 /// per chunk (each chunk has its own generator, see `nn::parallel`).
 /// The masked product is computed row by row (one masked row of `W` on the
-/// stack at a time), not by the GEMM kernels: training is slower than a
-/// `Dense`; `predict` and [`Mode::Eval`] use the kernels.
+/// stack at a time, the scalar kernels' dot and axpy), not by the GEMM
+/// kernels, so training is slower than a `Dense`: 784-128(ReLU)-10 with Adam,
+/// batch 64, one core, measured 16.5k samples/s with `DropConnect` on the
+/// first layer against 63k with `Dense`. `predict` and [`Mode::Eval`] use the
+/// kernels, as `Dense` does.
 ///
 /// Backpropagation with `W' = W ⊙ M`: `δ = ∂C/∂a ⊙ f'(z)`,
 /// `∂C/∂W = M ⊙ (δᵀ x)`, `∂C/∂b = Σ δ`, `∂C/∂x = δ W'`.
@@ -85,12 +88,15 @@ impl<const IN: usize, const OUT: usize, A: Activation, const P: u32> DropConnect
         u >= Self::P
     }
 
-    /// Row `o` of `W ⊙ M` into `row`.
+    /// Row `o` of the mask `M` (0 or `1/(1 − P)`) into `mask`, and of `W ⊙ M` into `row`.
     #[inline]
-    fn masked_row(&self, seed: u64, o: usize, row: &mut [f32; IN]) {
+    fn masked_row(&self, seed: u64, o: usize, mask: &mut [f32; IN], row: &mut [f32; IN]) {
         let keep = 1.0 / (1.0 - Self::P);
-        for (i, (r, &w)) in row.iter_mut().zip(&self.dense.weights[o]).enumerate() {
-            *r = if Self::keeps(seed, o * IN + i) { w * keep } else { 0.0 };
+        for (i, m) in mask.iter_mut().enumerate() {
+            *m = if Self::keeps(seed, o * IN + i) { keep } else { 0.0 };
+        }
+        for ((r, &w), &m) in row.iter_mut().zip(&self.dense.weights[o]).zip(mask.iter()) {
+            *r = w * m;
         }
     }
 
@@ -168,11 +174,11 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation, const P: u32> Laye
         };
         slots[1] = f32::from_bits(seed as u32);
         slots[2] = f32::from_bits((seed >> 32) as u32);
-        let mut row = [0.0f32; IN];
+        let (mut mask, mut row) = ([0.0f32; IN], [0.0f32; IN]);
         for o in 0..OUT {
-            self.masked_row(seed, o, &mut row);
+            self.masked_row(seed, o, &mut mask, &mut row);
             for (x, z) in x[..batch * IN].chunks_exact(IN).zip(z.chunks_exact_mut(OUT)) {
-                z[o] = self.dense.bias[o] + row.iter().zip(x).map(|(w, x)| w * x).sum::<f32>();
+                z[o] = self.dense.bias[o] + kernel::scalar::dot(&row, x);
             }
         }
         self.dense.activation.forward(z, y, OUT);
@@ -206,39 +212,29 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation, const P: u32> Laye
             }
             return;
         };
-        let keep = 1.0 / (1.0 - Self::P);
         let x = &x[..batch * IN];
         let mut dx = dx.map(|dx| {
             let dx = &mut dx[..batch * IN];
             dx.fill(0.0);
             dx
         });
-        let mut row = [0.0f32; IN];
+        let (mut mask, mut row, mut dw) = ([0.0f32; IN], [0.0f32; IN], [0.0f32; IN]);
         for o in 0..OUT {
-            // ∂C/∂W'[o] = Σ_s δ[s][o] x[s], then through the mask.
-            row.fill(0.0);
+            self.masked_row(seed, o, &mut mask, &mut row);
+            // ∂C/∂W'[o] = Σ_s δ[s][o] x[s], then through the mask; ∂C/∂x[s] += δ[s][o] W'[o].
+            dw.fill(0.0);
             let mut db = 0.0;
-            for (x, dz) in x.chunks_exact(IN).zip(dz.chunks_exact(OUT)) {
+            for (s, (x, dz)) in x.chunks_exact(IN).zip(dz.chunks_exact(OUT)).enumerate() {
                 let d = dz[o];
                 db += d;
-                for (r, &x) in row.iter_mut().zip(x) {
-                    *r += d * x;
+                kernel::scalar::axpy(d, x, &mut dw);
+                if let Some(dx) = dx.as_deref_mut() {
+                    kernel::scalar::axpy(d, &row, &mut dx[s * IN..(s + 1) * IN]);
                 }
             }
             grad.dense.bias[o] += db;
-            for (i, (g, &r)) in grad.dense.weights[o].iter_mut().zip(&row).enumerate() {
-                if Self::keeps(seed, o * IN + i) {
-                    *g += r * keep;
-                }
-            }
-            if let Some(dx) = dx.as_deref_mut() {
-                self.masked_row(seed, o, &mut row);
-                for (dx, dz) in dx.chunks_exact_mut(IN).zip(dz.chunks_exact(OUT)) {
-                    let d = dz[o];
-                    for (dx, &w) in dx.iter_mut().zip(&row) {
-                        *dx += d * w;
-                    }
-                }
+            for ((g, &d), &m) in grad.dense.weights[o].iter_mut().zip(&dw).zip(&mask) {
+                *g += d * m;
             }
         }
     }
