@@ -130,13 +130,19 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
                 index += 1;
             }
             Some(Part::Text(first)) if first.starts_with("Residual<") => {
-                return Err(Error::data(
-                    "safetensors keys",
-                    format!(
-                        "`{}` has a `Residual` block, whose torch keys are not defined yet; save it with nn's own format (`to_bytes`)",
-                        crate::io::architecture::<N>()
-                    ),
-                ));
+                // The `Residual` module of tests/reference/layers.py: an
+                // `nn.Sequential` named `branch`, numbered like the network.
+                let prefix = format!("{}.branch", prefix(index));
+                branch_tensors(parts, &prefix, &mut push).ok_or_else(|| {
+                    Error::data(
+                        "safetensors keys",
+                        format!(
+                            "`{}` has a layer inside a `Residual` whose torch module is not known",
+                            crate::io::architecture::<N>()
+                        ),
+                    )
+                })?;
+                index += 1;
             }
             _ => {
                 // Dropout and activations: a module of their own, with a
@@ -150,6 +156,64 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
     }
     debug_assert_eq!(offset, N::PARAMS);
     Ok(specs)
+}
+
+/// The tensors of the branch of the `Residual` whose parts are `parts`, as
+/// an `nn.Sequential` under `prefix` (`2.branch.0.weight`, …); `None` for a
+/// layer that is not known.
+fn branch_tensors(parts: &[Part], prefix: &str, push: &mut dyn FnMut(String, Vec<usize>)) -> Option<()> {
+    let branch = parts.iter().find_map(|p| match p {
+        Part::Nested(arch) => Some(*arch),
+        _ => None,
+    })?;
+    let mut layers = Vec::new();
+    flatten(branch, &mut layers);
+    let mut index = 0;
+    for parts in layers {
+        match parts? {
+            [Part::Text("Dense<"), Part::Usize(inputs), _, Part::Usize(outputs), _, Part::Parts(act), ..]
+            | [Part::Text("DropConnect<"), Part::Text("Dense<"), Part::Usize(inputs), _, Part::Usize(outputs), _, Part::Parts(act), ..] =>
+            {
+                push(format!("{prefix}.{index}.weight"), vec![*outputs, *inputs]);
+                push(format!("{prefix}.{index}.bias"), vec![*outputs]);
+                index += 1;
+                if !matches!(act, [Part::Text("Identity")]) {
+                    let n = activation_params(act);
+                    if n > 0 {
+                        push(format!("{prefix}.{index}.weight"), vec![n]);
+                    }
+                    index += 1;
+                }
+            }
+            [Part::Text("Maxout<"), Part::Usize(inputs), _, Part::Usize(outputs), _, Part::Usize(k), ..] => {
+                push(format!("{prefix}.{index}.linear.weight"), vec![outputs * k, *inputs]);
+                push(format!("{prefix}.{index}.linear.bias"), vec![outputs * k]);
+                index += 1;
+            }
+            nested @ [Part::Text(first), ..] if first.starts_with("Residual<") => {
+                branch_tensors(nested, &format!("{prefix}.{index}.branch"), push)?;
+                index += 1;
+            }
+            other => {
+                // Dropout and activations.
+                let n = activation_params(other);
+                if n > 0 {
+                    push(format!("{prefix}.{index}.weight"), vec![n]);
+                }
+                index += 1;
+            }
+        }
+    }
+    Some(())
+}
+
+/// Learned parameters of an activation written as `parts`: the slopes of `PReLU` / `PReLU<N>`.
+fn activation_params(parts: &[Part]) -> usize {
+    match parts {
+        [Part::Text("PReLU")] => 1,
+        [Part::Text("PReLU<"), Part::Usize(n), ..] => *n,
+        _ => 0,
+    }
 }
 
 fn flatten(arch: &'static Architecture, out: &mut Vec<Option<&'static [Part]>>) {

@@ -41,6 +41,26 @@ fn check_network<N: Network<Input = [f32; I], Output = [f32; O]>, const I: usize
     let (loss, grad) = net.loss_and_grad(&xs, &ys, &Mse).expect("finite loss");
     report.check(|| format!("{name}: loss"), loss, num(&entry["loss"]));
     report.check_all(&format!("{name}: grad"), grad.as_slice(), &list(&entry["grad"]));
+    check_keys::<N>(name, entry);
+}
+
+/// The safetensors keys and shapes are torch's `state_dict` ones.
+fn check_keys<N: Network>(name: &str, entry: &Value) {
+    let torch: Vec<(String, Vec<usize>)> = entry["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| {
+            let shape = k[1].as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
+            (k[0].as_str().expect("key").to_string(), shape)
+        })
+        .collect();
+    let ours: Vec<(String, Vec<usize>)> = nn_core::safetensors::tensors::<N>(nn_core::safetensors::Keys::Sequential)
+        .expect("keys")
+        .into_iter()
+        .map(|t| (t.name, t.shape))
+        .collect();
+    assert_eq!(ours, torch, "{name}: safetensors keys");
 }
 
 #[test]
@@ -142,6 +162,7 @@ fn stochastic_depth_matches_torchvision_row_mode() {
         report.check_all(&format!("seed {seed}: grad"), grad.params(), &torch_grad);
     }
     assert!(seen[0] > 0 && seen[1] > 0, "both outcomes drawn: {seen:?}");
+    check_keys::<Net>("stochastic depth", entry);
     report.finish("stochastic depth");
 }
 

@@ -131,7 +131,13 @@ def network_case(name, rust, model, rng, n_in, n_out, batch):
         "output": tolist(out),
         "loss": loss.item(),
         "grad": grads_flat(model),
+        "keys": state_dict_keys(model),
     }
+
+
+def state_dict_keys(model):
+    """The state_dict keys and shapes: what nn's safetensors export must name."""
+    return [[k, list(t.shape)] for k, t in model.state_dict().items()]
 
 
 def stochastic_depth_case(rng, p, batch):
@@ -178,6 +184,7 @@ def stochastic_depth_case(rng, p, batch):
         "y": y.tolist(),
         "per_sample": per_sample,
         "eval": {"output": tolist(out), "loss": loss.item(), "grad": grads_flat(model)},
+        "keys": state_dict_keys(model),
     }
 
 
