@@ -17,6 +17,13 @@
 //!   the `activation` child of the `Linear` named `hidden`), a standalone
 //!   `PReLU` layer named `act` is `act.weight`.
 //!
+//! The layers torch lacks are the modules of `tests/reference/layers.py`:
+//! `Maxout<IN, OUT, K>` is a module whose `linear` is `nn.Linear(IN, OUT·K)`
+//! (`2.linear.weight`, `2.linear.bias`); `Residual<…>` a module whose
+//! `branch` is an `nn.Sequential` of its layers, numbered as above
+//! (`1.branch.0.weight`); `DropConnect<Dense<…>, P>` has the keys of its
+//! `Dense`, and `PReLU<N>` a `weight` of shape `[N]`.
+//!
 //! Weights are `F32`, `weight` of shape `[out, in]` and `bias` of shape
 //! `[out]`, exactly the bytes of [`Network::params`]. Reading is strict, as
 //! torch's `load_state_dict(strict=True)`: a missing or unexpected tensor, a
