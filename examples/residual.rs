@@ -102,10 +102,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (xs, ys) = rings(1000, 3);
     println!("two rings, 1000 points (20% validation); Adam {lr}, {epochs} epochs, batch 32\n");
     println!(
-        "{:<44} {:>7} {:>13} {:>12} {:>10} {:>7}",
+        "{:<48} {:>7} {:>14} {:>12} {:>10} {:>7}",
         "network", "params", "first/last ‖g‖", "val. loss", "val. acc.", "time"
     );
-    println!("{:─<98}", "");
+    println!("{:─<103}", "");
     let mut results = Vec::new();
     for (name, params, run) in [
         ("plain: 18 Dense (16 hidden sigmoid/linear)", Plain::PARAMS, train::<Plain> as fn(&_, &_, _, _) -> _),
@@ -119,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let last = h.last().expect("ran");
         let acc = 100.0 * last.val_accuracy.unwrap_or(0.0);
         println!(
-            "{name:<44} {params:>7} {ratio:>13.1e} {:>12.4} {acc:>9.1}% {secs:>6.2}s",
+            "{name:<48} {params:>7} {ratio:>14.1e} {:>12.4} {acc:>9.1}% {secs:>6.2}s",
             last.val_loss.unwrap_or(f32::NAN)
         );
         results.push(acc);
