@@ -83,8 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let test = |a: nn::fit::Evaluation| 100.0 * a.accuracy.unwrap_or(0.0);
     let plain_test = test(evaluate(&*plain, &data.test_images, &test_y, &CrossEntropy, &[Metric::Accuracy])?);
-    let normalized_test =
-        test(evaluate(&*normalized, &data.test_images, &test_y, &CrossEntropy, &[Metric::Accuracy])?);
+    let normalized_test = test(evaluate(&*normalized, &data.test_images, &test_y, &CrossEntropy, &[Metric::Accuracy])?);
     println!("\ntest accuracy (10,000 images): plain {plain_test:.2}%, with BatchNorm {normalized_test:.2}%");
     std::fs::create_dir_all("target/examples")?;
     plot_compare_svg(

@@ -87,6 +87,7 @@ pub mod prelude {
     };
     pub use nn_core::{Adagrad, Adam, AdamW, BoldDriver, NAdam, RmsProp, Verdict};
     pub use nn_core::{AvgPool2d, Conv2d, Flatten, ImageInput, MaxPool2d};
+    pub use nn_core::{ChannelPReLU, DropConnect, Maxout, Residual};
     pub use nn_core::{
         CosineAnnealingLr, ExponentialLr, InverseTimeLr, PlateauMode, ReduceLrOnPlateau, Schedule, StepLr,
         ThresholdMode,

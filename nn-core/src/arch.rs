@@ -36,6 +36,9 @@ pub enum Part {
     Float(f32),
     /// Pieces written in sequence (an activation inside a `Dense`).
     Parts(&'static [Part]),
+    /// Layers written inline, joined by `, ` (the branch of a
+    /// [`Residual`](crate::Residual)).
+    Nested(&'static Architecture),
     /// Something without a compile-time description.
     Unknown,
 }
@@ -133,6 +136,11 @@ const fn hash_parts(parts: &[Part], hash: &mut u64) -> bool {
                     return false;
                 }
             }
+            Part::Nested(arch) => {
+                if !hash_arch(arch, hash, &mut true) {
+                    return false;
+                }
+            }
             Part::Unknown => return false,
         }
         i += 1;
@@ -173,6 +181,7 @@ fn write_parts(parts: &[Part], f: &mut dyn fmt::Write) -> fmt::Result {
                 f.write_str(core::str::from_utf8(&buf[..len]).unwrap_or("?"))?
             }
             Part::Parts(inner) => write_parts(inner, f)?,
+            Part::Nested(arch) => write_arch(arch, f, &mut true)?,
             Part::Unknown => f.write_str("?")?,
         }
     }

@@ -45,11 +45,14 @@ pub mod schedule;
 #[cfg(feature = "alloc")]
 mod scratch;
 
-pub use activation::{Activation, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU};
+pub use activation::{
+    Activation, ChannelPReLU, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU,
+};
 pub use error::{Error, Result};
 pub use init::Init;
 pub use layer::{
-    ActivationLayer, AvgPool2d, BatchNorm, Chain, Conv2d, Dense, Dropout, Flatten, ImageInput, Layer, MaxPool2d,
+    ActivationLayer, AvgPool2d, BatchNorm, Chain, Conv2d, Dense, DropConnect, Dropout, Flatten, ImageInput, Layer,
+    MaxPool2d, Maxout, Residual,
 };
 pub use loss::{
     BinaryCrossEntropy, CrossEntropy, EpsilonInsensitive, Hinge, Huber, LogCosh, Loss, Mae, Mse, MultiClassHinge,

@@ -20,6 +20,13 @@
 //!   the `activation` child of the `Linear` named `hidden`), a standalone
 //!   `PReLU` layer named `act` is `act.weight`.
 //!
+//! The layers torch lacks are the modules of `tests/reference/layers.py`:
+//! `Maxout<IN, OUT, K>` is a module whose `linear` is `nn.Linear(IN, OUT·K)`
+//! (`2.linear.weight`, `2.linear.bias`); `Residual<…>` a module whose
+//! `branch` is an `nn.Sequential` of its layers, numbered as above
+//! (`1.branch.0.weight`); `DropConnect<Dense<…>, P>` has the keys of its
+//! `Dense`, and `PReLU<N>` a `weight` of shape `[N]`.
+//!
 //! Weights are `F32`, `weight` of shape `[out, in]` and `bias` of shape
 //! `[out]`, exactly the bytes of [`Network::params`]. Reading is strict, as
 //! torch's `load_state_dict(strict=True)`: a missing or unexpected tensor, a
@@ -105,13 +112,15 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
             offset += len;
         };
         match parts.first() {
-            Some(Part::Text("Dense<")) => {
+            // DropConnect<Dense<..>, P>: the Linear it wraps (the mask is not a parameter).
+            Some(Part::Text(first @ ("Dense<" | "DropConnect<"))) => {
+                let activation_at = if *first == "Dense<" { 5 } else { 6 };
                 let (inputs, outputs) = (info.inputs, info.outputs);
                 push(format!("{}.weight", prefix(index)), vec![outputs, inputs]);
                 push(format!("{}.bias", prefix(index)), vec![outputs]);
                 index += 1;
                 let activation_params = info.params - inputs * outputs - outputs;
-                let identity = matches!(parts.get(5), Some(Part::Parts([Part::Text("Identity")])));
+                let identity = matches!(parts.get(activation_at), Some(Part::Parts([Part::Text("Identity")])));
                 if !identity {
                     if activation_params > 0 {
                         let name = match keys {
@@ -154,6 +163,28 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
             }
             // The image shape: no torch module.
             Some(Part::Text("Input<")) => {}
+            Some(Part::Text("Maxout<")) => {
+                // The `Maxout` module of tests/reference/layers.py: a Linear(IN, OUT·K) named `linear`.
+                let rows = info.params / (info.inputs + 1);
+                push(format!("{}.linear.weight", prefix(index)), vec![rows, info.inputs]);
+                push(format!("{}.linear.bias", prefix(index)), vec![rows]);
+                index += 1;
+            }
+            Some(Part::Text(first)) if first.starts_with("Residual<") => {
+                // The `Residual` module of tests/reference/layers.py: an
+                // `nn.Sequential` named `branch`, numbered like the network.
+                let prefix = format!("{}.branch", prefix(index));
+                branch_tensors(parts, &prefix, &mut push).ok_or_else(|| {
+                    Error::data(
+                        "safetensors keys",
+                        format!(
+                            "`{}` has a layer inside a `Residual` whose torch module is not known",
+                            crate::io::architecture::<N>()
+                        ),
+                    )
+                })?;
+                index += 1;
+            }
             _ => {
                 // Dropout and activations: a module of their own, with a
                 // `weight` if the activation has parameters (PReLU).
@@ -166,6 +197,64 @@ pub fn tensors<N: Network>(keys: Keys) -> Result<Vec<TensorSpec>> {
     }
     debug_assert_eq!(offset, N::PARAMS);
     Ok(specs)
+}
+
+/// The tensors of the branch of the `Residual` whose parts are `parts`, as
+/// an `nn.Sequential` under `prefix` (`2.branch.0.weight`, …); `None` for a
+/// layer that is not known.
+fn branch_tensors(parts: &[Part], prefix: &str, push: &mut dyn FnMut(String, Vec<usize>)) -> Option<()> {
+    let branch = parts.iter().find_map(|p| match p {
+        Part::Nested(arch) => Some(*arch),
+        _ => None,
+    })?;
+    let mut layers = Vec::new();
+    flatten(branch, &mut layers);
+    let mut index = 0;
+    for parts in layers {
+        match parts? {
+            [Part::Text("Dense<"), Part::Usize(inputs), _, Part::Usize(outputs), _, Part::Parts(act), ..]
+            | [Part::Text("DropConnect<"), Part::Text("Dense<"), Part::Usize(inputs), _, Part::Usize(outputs), _, Part::Parts(act), ..] =>
+            {
+                push(format!("{prefix}.{index}.weight"), vec![*outputs, *inputs]);
+                push(format!("{prefix}.{index}.bias"), vec![*outputs]);
+                index += 1;
+                if !matches!(act, [Part::Text("Identity")]) {
+                    let n = activation_params(act);
+                    if n > 0 {
+                        push(format!("{prefix}.{index}.weight"), vec![n]);
+                    }
+                    index += 1;
+                }
+            }
+            [Part::Text("Maxout<"), Part::Usize(inputs), _, Part::Usize(outputs), _, Part::Usize(k), ..] => {
+                push(format!("{prefix}.{index}.linear.weight"), vec![outputs * k, *inputs]);
+                push(format!("{prefix}.{index}.linear.bias"), vec![outputs * k]);
+                index += 1;
+            }
+            nested @ [Part::Text(first), ..] if first.starts_with("Residual<") => {
+                branch_tensors(nested, &format!("{prefix}.{index}.branch"), push)?;
+                index += 1;
+            }
+            other => {
+                // Dropout and activations.
+                let n = activation_params(other);
+                if n > 0 {
+                    push(format!("{prefix}.{index}.weight"), vec![n]);
+                }
+                index += 1;
+            }
+        }
+    }
+    Some(())
+}
+
+/// Learned parameters of an activation written as `parts`: the slopes of `PReLU` / `PReLU<N>`.
+fn activation_params(parts: &[Part]) -> usize {
+    match parts {
+        [Part::Text("PReLU")] => 1,
+        [Part::Text("PReLU<"), Part::Usize(n), ..] => *n,
+        _ => 0,
+    }
 }
 
 fn flatten(arch: &'static Architecture, out: &mut Vec<Option<&'static [Part]>>) {

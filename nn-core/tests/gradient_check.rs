@@ -19,8 +19,9 @@
 //! the kink.
 
 use nn_core::{
-    f32_bits, rng, ActivationLayer, Chain, CrossEntropy, Dense, Dropout, Identity, Layer, LeakyReLU, Loss, Mode, Mse,
-    Network, PReLU, ReLU, Rng, Sgd, Sigmoid, Softmax, Softplus, Step, SumSquaredError, Tanh, ELU,
+    f32_bits, rng, ActivationLayer, Chain, ChannelPReLU, CrossEntropy, Dense, DropConnect, Dropout, Identity, Layer,
+    LeakyReLU, Loss, Maxout, Mode, Mse, Network, PReLU, ReLU, Residual, Rng, Sgd, Sigmoid, Softmax, Softplus, Step,
+    SumSquaredError, Tanh, ELU,
 };
 
 /// Finite-difference step.
@@ -756,4 +757,293 @@ fn dropout_zero_probability_is_identity_in_training() {
     D0::default().loss_and_grad_in(&[x], &[[0.0; 16]], &Mse, &mut grad, &mut ws, Mode::Train(&mut r)).unwrap();
     assert_eq!(&ws[..16], &x[..]);
     assert_eq!(r, before, "P = 0 draws no random numbers");
+}
+
+// ---------------------------------------------------------------------------
+// Maxout, DropConnect, Residual (with stochastic depth), per-unit PReLU
+
+impl<const I: usize, const O: usize, const K: usize> MinPreact for Maxout<I, O, K> {
+    /// The kink of a maxout unit is a tie between its two largest pieces:
+    /// the smallest gap between them (over all units).
+    fn min_abs_preact(&self, x: &[f32]) -> f32 {
+        let mut m = f32::INFINITY;
+        for o in 0..O {
+            let mut z: Vec<f32> = (0..K)
+                .map(|k| self.bias[o][k] + self.weights[o][k].iter().zip(x).map(|(w, x)| w * x).sum::<f32>())
+                .collect();
+            z.sort_by(|a, b| b.total_cmp(a));
+            if K > 1 {
+                m = m.min(z[0] - z[1]);
+            }
+        }
+        m
+    }
+}
+
+impl<const I: usize, const O: usize, A: nn_core::Activation, const P: u32> MinPreact for DropConnect<I, O, A, P> {
+    /// As the `Dense` without a mask (the kinked checks run in `Mode::Eval`).
+    fn min_abs_preact(&self, x: &[f32]) -> f32 {
+        self.dense.min_abs_preact(x)
+    }
+}
+
+impl<F: MinPreact, const P: u32> MinPreact for Residual<F, P> {
+    fn min_abs_preact(&self, x: &[f32]) -> f32 {
+        self.branch.min_abs_preact(x)
+    }
+}
+
+/// Loss and gradient in `Mode::Train` with a generator seeded by `seed`:
+/// every call draws the same masks.
+fn train_loss_and_grad<N: Network, L: Loss>(
+    net: &N,
+    xs: &[N::Input],
+    ys: &[N::Output],
+    loss: &L,
+    seed: u64,
+) -> (f32, Vec<f64>) {
+    let mut ws = vec![0.0f32; N::WORKSPACE_PER_SAMPLE * xs.len()];
+    let mut grad: Box<N> = N::zeroed_boxed();
+    let l = net.loss_and_grad_in(xs, ys, loss, &mut grad, &mut ws, Mode::Train(&mut rng(seed))).expect("finite loss");
+    (l, grad.params().iter().map(|&g| g as f64).collect())
+}
+
+/// As [`check`], in `Mode::Train` with the same masks for the analytic and
+/// every numeric evaluation (the masks depend on the seed only).
+fn check_train<N: Network, L: Loss>(name: &str, net: &N, xs: &[N::Input], ys: &[N::Output], loss: &L, seed: u64) {
+    let (l, analytic) = train_loss_and_grad(net, xs, ys, loss, seed);
+    assert!(l.is_finite() && l > 0.0, "{name}: loss {l}");
+    let mut ws = vec![0.0f32; N::WORKSPACE_PER_SAMPLE * xs.len()];
+    let mut probe = *net;
+    let mut numeric = Vec::with_capacity(N::PARAMS);
+    for i in 0..N::PARAMS {
+        let orig = probe.params()[i];
+        let (plus, minus) = (orig + H, orig - H);
+        probe.params_mut()[i] = plus;
+        let lp = probe.loss_in(xs, ys, loss, &mut ws, Mode::Train(&mut rng(seed))).unwrap();
+        probe.params_mut()[i] = minus;
+        let lm = probe.loss_in(xs, ys, loss, &mut ws, Mode::Train(&mut rng(seed))).unwrap();
+        probe.params_mut()[i] = orig;
+        numeric.push((lp as f64 - lm as f64) / (plus as f64 - minus as f64));
+    }
+    let err = rel_error(&analytic, &numeric);
+    println!("{name:<48} params {:>4}  loss {l:.5}  rel err {err:.2e}", N::PARAMS);
+    assert!(
+        err < TOL,
+        "{name}: relative gradient error {err:e} >= {TOL:e}\nanalytic {analytic:?}\nnumeric  {numeric:?}"
+    );
+}
+
+#[test]
+fn maxout_between_layers() {
+    // The kinks of maxout are ties between its two largest pieces: the inputs
+    // keep every gap above KINK_MARGIN.
+    type Net = Chain<Dense<4, 6, Tanh>, Chain<Maxout<6, 3, 4>, Dense<3, 2, Identity>>>;
+    let net: Net = make_net(90);
+    let mut r = rng(1090);
+    let xs = inputs(&net, &mut r, 6, -1.0, 1.0, true);
+    let ys = rows::<2>(&mut r, 6, -1.0, 1.0);
+    check("Dense-Maxout<6, 3, 4>-Dense + Mse", &net, &xs, &ys, &Mse, true);
+    // For one sample, exactly one piece of each unit (the winner) gets a gradient.
+    let (_, g) = net.loss_and_grad(&xs[..1], &ys[..1], &Mse).unwrap();
+    for unit in &g.0.rest.first.bias {
+        assert_eq!(unit.iter().filter(|g| **g != 0.0).count(), 1, "{unit:?}");
+    }
+}
+
+#[test]
+fn maxout_first_and_last_with_softmax_loss() {
+    type Net = Chain<Maxout<3, 4, 2>, Dense<4, 3, Softmax>>;
+    let net: Net = make_net(91);
+    let mut r = rng(1091);
+    let xs = inputs(&net, &mut r, 5, -1.0, 1.0, true);
+    let ys = one_hot_rows::<3>(&mut r, 5);
+    check("Maxout<3, 4, 2>-Dense<Softmax> + CrossEntropy", &net, &xs, &ys, &CrossEntropy, true);
+}
+
+#[test]
+fn maxout_with_one_piece_is_dense() {
+    let mut r = rng(92);
+    let maxout: Maxout<5, 3, 1> = make_net(92);
+    let mut dense: Dense<5, 3, Identity> = bytemuck::Zeroable::zeroed();
+    dense.params_mut().copy_from_slice(maxout.params());
+    let x: [f32; 5] = core::array::from_fn(|_| uniform(&mut r, -1.0, 1.0));
+    assert_eq!(maxout.predict(&x), dense.predict(&x));
+}
+
+type Dc<const P_BITS: u32> = DropConnect<4, 6, Tanh, P_BITS>;
+
+#[test]
+fn drop_connect_eval_is_dense() {
+    type Net = Chain<Dc<{ f32_bits(0.5) }>, Dense<6, 3, Identity>>;
+    let net: Net = make_net(93);
+    let mut r = rng(1093);
+    let xs = inputs(&net, &mut r, 5, -1.0, 1.0, false);
+    let ys = rows::<3>(&mut r, 5, -1.0, 1.0);
+    check("DropConnect(eval)-Dense + Mse", &net, &xs, &ys, &Mse, false);
+    let mut plain: Chain<Dense<4, 6, Tanh>, Dense<6, 3, Identity>> = bytemuck::Zeroable::zeroed();
+    plain.params_mut().copy_from_slice(net.params());
+    let (la, ga) = net.loss_and_grad(&xs, &ys, &Mse).unwrap();
+    let (lb, gb) = plain.loss_and_grad(&xs, &ys, &Mse).unwrap();
+    assert_eq!(la, lb);
+    assert_eq!(ga.as_slice(), gb.as_slice());
+    for x in &xs {
+        assert_eq!(net.predict(x), plain.predict(x));
+    }
+}
+
+#[test]
+fn drop_connect_train_gradient_with_a_fixed_mask() {
+    type Net = Chain<Dense<3, 4, Tanh>, Chain<Dc<{ f32_bits(0.5) }>, Dense<6, 3, Identity>>>;
+    let net: Net = make_net(94);
+    let mut r = rng(1094);
+    let xs = rows::<3>(&mut r, 6, -1.0, 1.0);
+    let ys = rows::<3>(&mut r, 6, -1.0, 1.0);
+    check_train("Dense-DropConnect<0.5>(train)-Dense + Mse", &net, &xs, &ys, &Mse, 7);
+    // The mask was active: the training loss differs from the evaluation loss.
+    let (train, _) = train_loss_and_grad(&net, &xs, &ys, &Mse, 7);
+    let (eval, _) = net.loss_and_grad(&xs, &ys, &Mse).unwrap();
+    assert_ne!(train, eval);
+}
+
+#[test]
+fn drop_connect_train_gradient_on_softmax_cross_entropy() {
+    type Net = Chain<Dense<3, 4, Tanh>, DropConnect<4, 5, Softmax, { f32_bits(0.3) }>>;
+    let net: Net = make_net(95);
+    let mut r = rng(1095);
+    let xs = rows::<3>(&mut r, 6, -1.0, 1.0);
+    let ys = one_hot_rows::<5>(&mut r, 6);
+    check_train("Dense-DropConnect<Softmax, 0.3> + CrossEntropy", &net, &xs, &ys, &CrossEntropy, 8);
+}
+
+#[test]
+fn drop_connect_mask_is_per_batch_inverted_and_drops_fraction_p() {
+    // Identity activation, zero bias, inputs the unit vectors e_i: the output
+    // of sample i is column i of W ⊙ M, so one batch shows the whole mask.
+    const IN: usize = 64;
+    const OUT: usize = 50;
+    const P: f32 = 0.3;
+    type L = DropConnect<IN, OUT, Identity, { f32_bits(P) }>;
+    let mut layer: Box<L> = L::zeroed_boxed();
+    for row in layer.dense.weights.iter_mut() {
+        row.fill(1.0);
+    }
+    let eye: Vec<[f32; IN]> = (0..IN).map(|i| core::array::from_fn(|j| f32::from(u8::from(i == j)))).collect();
+    let mut batch = eye.clone();
+    batch.extend_from_slice(&eye); // every column twice: the same mask for both copies
+    let mut ws = vec![0.0f32; L::WORKSPACE_PER_SAMPLE * batch.len()];
+    let ys = vec![[0.0f32; OUT]; batch.len()];
+    let mut grad: Box<L> = L::zeroed_boxed();
+    let mut r = rng(96);
+    layer.loss_and_grad_in(&batch, &ys, &Mse, &mut grad, &mut ws, Mode::Train(&mut r)).unwrap();
+    let out = |ws: &[f32]| ws[..batch.len() * OUT].to_vec();
+    let first = out(&ws);
+    let keep = 1.0 / (1.0 - P);
+    let mut dropped = 0;
+    for (i, row) in first.chunks_exact(OUT).enumerate().take(IN) {
+        assert_eq!(row, &first[(IN + i) * OUT..(IN + i + 1) * OUT], "one mask for the whole batch");
+        for &v in row {
+            if v == 0.0 {
+                dropped += 1;
+            } else {
+                assert_eq!(v, keep, "kept weights are scaled by exactly 1/(1 − P)");
+            }
+        }
+    }
+    let frac = dropped as f64 / (IN * OUT) as f64;
+    // binomial std: sqrt(0.21 / 3200) = 0.008
+    assert!((frac - P as f64).abs() < 0.04, "dropped fraction {frac}, expected {P}");
+    // Dropped weights get no gradient; a new batch draws a new mask.
+    for (o, row) in grad.dense.weights.iter().enumerate() {
+        for (i, g) in row.iter().enumerate() {
+            assert_eq!(*g == 0.0, first[i * OUT + o] == 0.0, "weight [{o}][{i}]");
+        }
+    }
+    layer.loss_and_grad_in(&batch, &ys, &Mse, &mut grad, &mut ws, Mode::Train(&mut r)).unwrap();
+    assert_ne!(out(&ws), first, "each forward pass draws its own mask");
+    // predict does not drop.
+    assert_eq!(layer.predict(&eye[3]), [1.0; OUT]);
+}
+
+#[test]
+fn residual_block_with_relu_inside() {
+    type Branch = Chain<Dense<4, 5, ReLU>, Dense<5, 4, Identity>>;
+    type Net = Chain<Dense<3, 4, Tanh>, Chain<Residual<Branch, 0>, Dense<4, 2, Identity>>>;
+    let net: Net = make_net(97);
+    let mut r = rng(1097);
+    let xs = inputs(&net, &mut r, 6, -1.0, 1.0, true);
+    let ys = rows::<2>(&mut r, 6, -1.0, 1.0);
+    check("Dense-Residual<Dense<ReLU>, Dense>-Dense + Mse", &net, &xs, &ys, &Mse, true);
+    // First in the network (no input gradient asked of it) and nested.
+    type First = Chain<Residual<Chain<Residual<Dense<3, 3, Tanh>, 0>, Dense<3, 3, Sigmoid>>, 0>, Dense<3, 2, Softmax>>;
+    let net: First = make_net(98);
+    let xs = rows::<3>(&mut r, 5, -1.0, 1.0);
+    let ys = one_hot_rows::<2>(&mut r, 5);
+    check("Residual<Residual<Dense>, Dense>-Dense + CrossEntropy", &net, &xs, &ys, &CrossEntropy, false);
+}
+
+#[test]
+fn residual_stochastic_depth_train_gradient_with_fixed_drops() {
+    type Branch = Chain<Dense<4, 6, Tanh>, Chain<Dropout<6, { f32_bits(0.2) }>, Dense<6, 4, Identity>>>;
+    type Net = Chain<Dense<3, 4, Tanh>, Chain<Residual<Branch, { f32_bits(0.5) }>, Dense<4, 2, Identity>>>;
+    let net: Net = make_net(99);
+    let mut r = rng(1099);
+    let xs = rows::<3>(&mut r, 8, -1.0, 1.0);
+    let ys = rows::<2>(&mut r, 8, -1.0, 1.0);
+    check_train("Dense-Residual<StochasticDepth<0.5>, ..>(train)-Dense + Mse", &net, &xs, &ys, &Mse, 11);
+    check("Dense-Residual<StochasticDepth<0.5>, ..>(eval)-Dense + Mse", &net, &xs, &ys, &Mse, false);
+}
+
+#[test]
+fn stochastic_depth_drops_whole_rows_with_probability_p_and_scales_the_rest() {
+    // torchvision.ops.stochastic_depth(mode="row"): y = x + m·F(x), m ∈ {0, 1/(1−p)} per sample.
+    const P: f32 = 0.25;
+    type L = Residual<Dense<8, 8, Tanh>, { f32_bits(P) }>;
+    let layer: L = make_net(100);
+    let mut r = rng(1100);
+    let xs = rows::<8>(&mut r, 2000, -1.0, 1.0);
+    let mut ws = vec![0.0f32; L::WORKSPACE_PER_SAMPLE * xs.len()];
+    let before = layer.loss_in(&xs, &vec![[0.0; 8]; xs.len()], &Mse, &mut ws, Mode::Train(&mut r));
+    before.unwrap();
+    let keep = 1.0 / (1.0 - P);
+    let mut dropped = 0;
+    for (y, x) in ws[..xs.len() * 8].chunks_exact(8).zip(&xs) {
+        let mut f = [0.0f32; 8];
+        layer.branch.forward_one(x, &mut f);
+        if y == x {
+            dropped += 1;
+        } else {
+            for i in 0..8 {
+                assert!((y[i] - (x[i] + keep * f[i])).abs() < 1e-6, "{y:?} vs {x:?} + {keep}·{f:?}");
+            }
+        }
+        // predict: x + F(x), no scaling.
+        let p = layer.predict(x);
+        for i in 0..8 {
+            assert_eq!(p[i], x[i] + f[i]);
+        }
+    }
+    let frac = dropped as f64 / xs.len() as f64;
+    // binomial std: sqrt(0.1875 / 2000) = 0.0097
+    assert!((frac - P as f64).abs() < 0.04, "dropped fraction {frac}, expected {P}");
+}
+
+#[test]
+fn channel_prelu_in_dense_and_standalone() {
+    type Inside = Chain<Dense<4, 6, ChannelPReLU<6>>, Dense<6, 3, ChannelPReLU<3>>>;
+    let net: Inside = make_net(101);
+    // make_net moved every slope: they differ per unit.
+    assert!(net.first.activation.alpha.windows(2).any(|w| w[0] != w[1]));
+    let mut r = rng(1101);
+    let xs = inputs(&net, &mut r, 6, -1.0, 1.0, true);
+    let ys = rows::<3>(&mut r, 6, -1.0, 1.0);
+    let (analytic, _) = check("Dense<PReLU<6>>-Dense<PReLU<3>> + Mse", &net, &xs, &ys, &Mse, true);
+    // The slope gradients (after W and b of the first layer) are not all equal.
+    let slopes = &analytic[4 * 6 + 6..4 * 6 + 6 + 6];
+    assert!(slopes.windows(2).any(|w| (w[0] - w[1]).abs() > 1e-6), "{slopes:?}");
+    type Standalone = Chain<Dense<4, 6, Identity>, Chain<ActivationLayer<6, ChannelPReLU<6>>, Dense<6, 3, Identity>>>;
+    let net: Standalone = make_net(102);
+    let xs = inputs(&net, &mut r, 6, -1.0, 1.0, true);
+    let ys = rows::<3>(&mut r, 6, -1.0, 1.0);
+    check("Dense-PReLU<6>-Dense + SumSquaredError", &net, &xs, &ys, &SumSquaredError, true);
 }

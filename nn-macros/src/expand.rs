@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
 
-use crate::model::{Activation, ActivationKind, Errors, Kind, Network, Size};
+use crate::model::{Activation, ActivationKind, Errors, Float, Kind, Layer, Network, Size};
 use crate::parse::{Input, ItemNetwork, TypeNetwork};
 
 /// Expands a parsed `network!` invocation.
@@ -279,9 +279,19 @@ fn type_form(ty: &TypeNetwork) -> TokenStream {
 /// The Rust type of each layer. `unknown` stands for widths that are not known
 /// (only in a network with errors, whose types are a stub's fields).
 fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
-    let mut width = unknown.clone();
+    sequence_types(&net.layers, Some(net), unknown.clone(), unknown)
+}
+
+/// The Rust types of `layers`, the first of which takes `width` values;
+/// `net` is the network when `layers` are its top level (image layers).
+fn sequence_types(
+    layers: &[Layer],
+    net: Option<&Network>,
+    mut width: TokenStream,
+    unknown: &TokenStream,
+) -> Vec<TokenStream> {
     let mut types = Vec::new();
-    for (index, layer) in net.layers.iter().enumerate() {
+    for (index, layer) in layers.iter().enumerate() {
         let ty = match &layer.kind {
             Kind::Dense { input, output, activation } => {
                 let (i, o) = (size_tokens(input, unknown), size_tokens(output, unknown));
@@ -304,7 +314,7 @@ fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
             }
             Kind::BatchNorm { width: None } => quote!(::nn::BatchNorm<#width>),
             Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => {
-                match crate::image::layer_type(net, index, activation_type) {
+                match net.and_then(|net| crate::image::layer_type(net, index, activation_type)) {
                     Some((ty, out)) => {
                         width = out;
                         ty
@@ -314,6 +324,24 @@ fn layer_types(net: &Network, unknown: &TokenStream) -> Vec<TokenStream> {
                         quote!(::nn::__private::Stub<#unknown, #unknown>)
                     }
                 }
+            }
+            Kind::Maxout { input, output, pieces } => {
+                let (i, o, k) =
+                    (size_tokens(input, unknown), size_tokens(output, unknown), size_tokens(pieces, unknown));
+                width = o.clone();
+                quote!(::nn::Maxout<#i, #o, #k>)
+            }
+            Kind::DropConnect { input, output, activation, p } => {
+                let (i, o) = (size_tokens(input, unknown), size_tokens(output, unknown));
+                let act = activation.as_ref().map_or_else(|| quote!(::nn::Identity), activation_type);
+                width = o.clone();
+                let bits = probability_bits(p.as_ref());
+                quote!(::nn::DropConnect<#i, #o, #act, #bits>)
+            }
+            Kind::Residual { p, branch } => {
+                let bits = probability_bits(p.as_ref());
+                let branch = chain_type(&sequence_types(branch, None, width.clone(), unknown));
+                quote!(::nn::Residual<#branch, #bits>)
             }
             Kind::Invalid => {
                 width = unknown.clone();
@@ -346,7 +374,16 @@ fn size_tokens(size: &Size, unknown: &TokenStream) -> TokenStream {
     }
 }
 
+/// The bits of an `f32` probability, as a const generic argument (0 when not written).
+fn probability_bits(p: Option<&Float>) -> Literal {
+    Literal::u32_unsuffixed(p.map_or(0.0, |p| p.value as f32).to_bits())
+}
+
 fn activation_type(act: &Activation) -> TokenStream {
+    if let Some(channels) = &act.channels {
+        let n = size_tokens(channels, &quote!(0));
+        return quote!(::nn::ChannelPReLU<#n>);
+    }
     let name = format_ident!("{}", act.kind.name());
     match (&act.param, act.kind) {
         (Some(p), ActivationKind::LeakyReLU | ActivationKind::ELU) => {
@@ -363,11 +400,33 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
     let mut checks = Vec::new();
     let mut previous: Option<(&Size, String)> = None;
     for layer in &net.layers {
+        match &layer.kind {
+            Kind::Activation(act) => {
+                if let (Some(channels), Some((given, source))) = (&act.channels, &previous) {
+                    checks.extend(channel_check(layer, channels, given, source));
+                }
+                continue;
+            }
+            Kind::Residual { branch, .. } => {
+                let width = previous.as_ref().map_or_else(|| quote!(0), |(size, _)| size_tokens(size, &quote!(0)));
+                checks.extend(residual_check(layer, branch, width));
+                continue;
+            }
+            _ => {}
+        }
         let (input, output) = match &layer.kind {
-            Kind::Dense { input, output, .. } => (input, output),
+            Kind::Dense { input, output, .. }
+            | Kind::Maxout { input, output, .. }
+            | Kind::DropConnect { input, output, .. } => (input, output),
             Kind::BatchNorm { width: Some(width) } => (width, width),
             _ => continue,
         };
+        if let Kind::Dense { activation: Some(act), .. } | Kind::DropConnect { activation: Some(act), .. } = &layer.kind
+        {
+            if let Some(channels) = &act.channels {
+                checks.extend(channel_check(layer, channels, output, "its `Dense`"));
+            }
+        }
         let sizes: &[(&Size, &str)] = match &layer.kind {
             Kind::BatchNorm { .. } => &[(input, "features")],
             _ => &[(input, "inputs"), (output, "outputs")],
@@ -415,6 +474,57 @@ fn const_checks(net: &Network) -> Vec<TokenStream> {
     checks
 }
 
+/// `PReLU<N>` after (or in) a layer giving `given` values, when either is a `const` name.
+fn channel_check(layer: &Layer, channels: &Size, given: &Size, source: &str) -> Option<TokenStream> {
+    let consts = matches!(channels, Size::Const { .. }) || matches!(given, Size::Const { .. });
+    let same = matches!((channels, given), (Size::Const { text: a, .. }, Size::Const { text: b, .. }) if a == b);
+    if !consts || same {
+        return None;
+    }
+    let (c, g) = (size_tokens(channels, &quote!(0)), size_tokens(given, &quote!(0)));
+    let message = format!(
+        "{} has {} slopes, one per unit, but {source} gives {} values",
+        layer.label(),
+        size_text(channels),
+        size_text(given)
+    );
+    let message = escape_braces(&message);
+    let span = match channels {
+        Size::Const { tokens, .. } => span_of(tokens),
+        Size::Literal { span, .. } => *span,
+        Size::Invalid => Span::call_site(),
+    };
+    Some(quote_spanned! {span=> const _: () = ::core::assert!(#c == #g, #message); })
+}
+
+/// A `Residual` whose branch has a size given as a `const` name: its branch
+/// must give as many values as it takes, checked by the compiler.
+fn residual_check(layer: &Layer, branch: &[Layer], width: TokenStream) -> Option<TokenStream> {
+    fn has_const(layers: &[Layer]) -> bool {
+        layers.iter().any(|l| match &l.kind {
+            Kind::Dense { input, output, .. } | Kind::DropConnect { input, output, .. } => {
+                matches!(input, Size::Const { .. }) || matches!(output, Size::Const { .. })
+            }
+            Kind::Maxout { input, output, pieces } => {
+                [input, output, pieces].iter().any(|s| matches!(s, Size::Const { .. }))
+            }
+            Kind::Residual { branch, .. } => has_const(branch),
+            _ => false,
+        })
+    }
+    if !has_const(branch) {
+        return None;
+    }
+    let ty = chain_type(&sequence_types(branch, None, width, &quote!(0)));
+    let message = escape_braces(&format!(
+        "the branch of {} must give as many values as it takes (its output is x + branch(x))",
+        layer.label()
+    ));
+    Some(quote_spanned! {span_of(&layer.tokens)=>
+        const _: () = ::core::assert!(<#ty as ::nn::Layer>::IN == <#ty as ::nn::Layer>::OUT, #message);
+    })
+}
+
 fn size_text(size: &Size) -> String {
     match size {
         Size::Literal { value, .. } => value.to_string(),
@@ -443,17 +553,25 @@ fn span_of(tokens: &TokenStream) -> Span {
 fn stub_widths(net: &Network) -> (Option<TokenStream>, Option<TokenStream>) {
     let known = |size: &Size| (!matches!(size, Size::Invalid)).then(|| size_tokens(size, &quote!(0)));
     let input = match net.layers.first().map(|l| &l.kind) {
-        Some(Kind::Dense { input, .. }) | Some(Kind::BatchNorm { width: Some(input) }) => known(input),
+        Some(
+            Kind::Dense { input, .. }
+            | Kind::Maxout { input, .. }
+            | Kind::DropConnect { input, .. }
+            | Kind::BatchNorm { width: Some(input) },
+        ) => known(input),
         _ => None,
     };
     let mut output = None;
     for layer in net.layers.iter().rev() {
         match &layer.kind {
-            Kind::Dense { output: o, .. } | Kind::BatchNorm { width: Some(o) } => {
+            Kind::Dense { output: o, .. }
+            | Kind::Maxout { output: o, .. }
+            | Kind::DropConnect { output: o, .. }
+            | Kind::BatchNorm { width: Some(o) } => {
                 output = known(o);
                 break;
             }
-            Kind::Dropout { .. } | Kind::Activation(_) | Kind::BatchNorm { width: None } => {}
+            Kind::Dropout { .. } | Kind::Activation(_) | Kind::Residual { .. } | Kind::BatchNorm { width: None } => {}
             Kind::Invalid | Kind::Input(_) | Kind::Conv2d(_) | Kind::Pool { .. } | Kind::Flatten => break,
         }
     }

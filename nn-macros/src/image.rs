@@ -116,7 +116,7 @@ fn lower_conv(ty: &PathArg, text: &str, args: &[&Arg], errors: &mut Errors) -> K
         c_in: image_size(positional[0], errors),
         c_out: image_size(positional[1], errors),
         kernel: image_size(positional[2], errors),
-        activation: Some(Activation { kind: ActivationKind::Identity, param: None }),
+        activation: Some(Activation { kind: ActivationKind::Identity, param: None, channels: None }),
         stride: None,
         padding: None,
     };
@@ -151,7 +151,19 @@ fn lower_activation_arg(arg: &Arg, errors: &mut Errors) -> Option<Activation> {
     match arg {
         Arg::Path(p) => match model::single_ident(&p.path) {
             Some(name) => match ActivationKind::from_name(&name) {
-                Some(kind) => model::lower_activation(kind, p, errors),
+                Some(kind) => match model::lower_activation(kind, p, errors) {
+                    Some(Activation { channels: Some(_), .. }) => {
+                        errors.spanned(
+                            p,
+                            format!(
+                                "`{}` inside `Conv2d` is not supported: `PReLU<N>` has one slope per unit of a flat layer; write `PReLU` (one slope for the whole layer)",
+                                p.text()
+                            ),
+                        );
+                        None
+                    }
+                    act => act,
+                },
                 None => {
                     errors.spanned(&p.path, model::unknown("activation", &name, model::activation_names()));
                     None
@@ -236,7 +248,7 @@ fn walk(net: &Network, errors: &mut Errors) -> Shapes {
                 Some((shape, from)) => Flow::Flattened(shape, layer, from),
                 None => Flow::Unknown,
             },
-            Kind::Dense { input, .. } => {
+            Kind::Dense { input, .. } | Kind::Maxout { input, .. } | Kind::DropConnect { input, .. } => {
                 match flow {
                     Flow::Image(shape, from) => errors.spanned(
                         &layer.tokens,
@@ -270,6 +282,20 @@ fn walk(net: &Network, errors: &mut Errors) -> Shapes {
                 Flow::Flat(layer)
             }
             Kind::Dropout { .. } | Kind::Activation(_) => flow,
+            Kind::Residual { .. } => match flow {
+                Flow::Image(shape, from) => {
+                    errors.spanned(
+                        &layer.tokens,
+                        format!(
+                            "{} follows an image: {} gives {shape}; put `Flatten` before it (residual branches take flat values)",
+                            layer.label(),
+                            from.label(),
+                        ),
+                    );
+                    flow
+                }
+                _ => flow,
+            },
             Kind::BatchNorm { width } => match flow {
                 Flow::Image(shape, from) => {
                     errors.spanned(

@@ -20,8 +20,12 @@ pub struct Network {
 
 /// One layer.
 pub struct Layer {
-    /// 1-based position, as messages count.
+    /// 1-based position, as messages count (inside a `Residual`: in its branch).
     pub position: usize,
+    /// The positions of the `Residual` layers this one is inside, outermost
+    /// first (empty at the top level): layer `2.1` is the first of the
+    /// branch of layer 2.
+    pub outer: Vec<usize>,
     pub name: Option<Ident>,
     pub kind: Kind,
     /// Normalized source text: `Dense<784, 128, ReLU>`.
@@ -56,6 +60,26 @@ pub enum Kind {
     },
     /// `Flatten`: the end of the image shape.
     Flatten,
+    /// `Maxout<IN, OUT, K>`: the maximum of `K` affine pieces per unit.
+    Maxout {
+        input: Size,
+        output: Size,
+        pieces: Size,
+    },
+    /// `DropConnect<Dense<IN, OUT, Act>, P>`: a `Dense` whose weights are dropped.
+    DropConnect {
+        input: Size,
+        output: Size,
+        activation: Option<Activation>,
+        p: Option<Float>,
+    },
+    /// `Residual<[StochasticDepth<P>,] Layer, ...>`: `x + branch(x)`.
+    Residual {
+        /// The stochastic depth probability, when written.
+        p: Option<Float>,
+        /// The layers of the branch (their `outer` ends with this layer's position).
+        branch: Vec<Layer>,
+    },
     /// Unknown or malformed; already reported.
     Invalid,
 }
@@ -87,6 +111,8 @@ pub struct Activation {
     pub kind: ActivationKind,
     /// α of `LeakyReLU<α>` / `ELU<α>`, when written.
     pub param: Option<Float>,
+    /// `N` of `PReLU<N>` (one learned slope per unit), when written.
+    pub channels: Option<Size>,
 }
 
 /// The activation vocabulary (named as users write it).
@@ -144,19 +170,21 @@ impl ActivationKind {
     }
 }
 
-const LAYERS: [&str; 3] = ["Dense", "Dropout", "BatchNorm"];
+const LAYERS: [&str; 6] = ["Dense", "Dropout", "BatchNorm", "Maxout", "DropConnect", "Residual"];
 
 /// Collects errors; they are reported in the order of the layers they concern.
 #[derive(Default)]
 pub struct Errors {
     list: Vec<(usize, syn::Error)>,
     layer: usize,
+    /// Inside the branch of a `Residual`: its top-level position, which orders the errors.
+    within: Option<usize>,
 }
 
 impl Errors {
     /// Errors pushed from now on concern the layer at `position` (1-based; 0: the network).
     pub fn at(&mut self, position: usize) {
-        self.layer = position;
+        self.layer = self.within.unwrap_or(position);
     }
     pub fn push(&mut self, error: syn::Error) {
         self.list.push((self.layer, error));
@@ -197,6 +225,18 @@ impl Layer {
             Some(name @ ("Input" | "Conv2d" | "MaxPool2d" | "AvgPool2d" | "Flatten")) => {
                 crate::image::lower(name, ty, &text, errors)
             }
+            Some("Maxout") => lower_maxout(ty, &text, errors),
+            Some("DropConnect") => lower_drop_connect(ty, &text, errors),
+            Some("Residual") => lower_residual(position, ty, &text, errors),
+            Some("StochasticDepth") => {
+                errors.spanned(
+                    ty,
+                    format!(
+                        "`{text}` is an option of `Residual`, not a layer: write it first inside one, as in `Residual<{text}, Dense<64, 64, ReLU>, Dense<64, 64>>`"
+                    ),
+                );
+                Kind::Invalid
+            }
             Some(name) => match ActivationKind::from_name(name) {
                 Some(kind) => match lower_activation(kind, ty, errors) {
                     Some(act) => Kind::Activation(act),
@@ -219,12 +259,32 @@ impl Layer {
                 Kind::Invalid
             }
         };
-        Layer { position, name: ast.name.clone(), kind, text, tokens: ty.to_token_stream() }
+        Layer { position, outer: Vec::new(), name: ast.name.clone(), kind, text, tokens: ty.to_token_stream() }
     }
 
-    /// `layer 3 `Dense<100, 10, Softmax>``, for messages.
+    /// `layer 3 `Dense<100, 10, Softmax>``, for messages; inside a `Residual`
+    /// at position 2: `layer 2.1 `Dense<64, 64>``.
     pub fn label(&self) -> String {
-        format!("layer {} `{}`", self.position, self.text)
+        let mut number = String::new();
+        for outer in &self.outer {
+            number.push_str(&format!("{outer}."));
+        }
+        format!("layer {number}{} `{}`", self.position, self.text)
+    }
+
+    /// The position of the top-level layer this one is (or is inside): what orders the errors.
+    pub fn top(&self) -> usize {
+        self.outer.first().copied().unwrap_or(self.position)
+    }
+
+    /// Sets `outer` of this layer and of the layers inside it.
+    fn nest_in(&mut self, outer: usize) {
+        self.outer.insert(0, outer);
+        if let Kind::Residual { branch, .. } = &mut self.kind {
+            for layer in branch {
+                layer.nest_in(outer);
+            }
+        }
     }
 }
 
@@ -282,7 +342,7 @@ fn lower_dense(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
     let input = lower_size(args[0], errors);
     let output = lower_size(args[1], errors);
     let activation = match args.get(2) {
-        None => Some(Activation { kind: ActivationKind::Identity, param: None }),
+        None => Some(Activation { kind: ActivationKind::Identity, param: None, channels: None }),
         Some(Arg::Path(p)) => match single_ident(&p.path) {
             Some(name) => match ActivationKind::from_name(&name) {
                 Some(kind) => lower_activation(kind, p, errors),
@@ -342,10 +402,24 @@ fn lower_batch_norm(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
 pub(crate) fn lower_activation(kind: ActivationKind, ty: &PathArg, errors: &mut Errors) -> Option<Activation> {
     let args = args(ty);
     match (kind.takes_param(), args.len()) {
-        (_, 0) => Some(Activation { kind, param: None }),
+        (_, 0) => Some(Activation { kind, param: None, channels: None }),
         (true, 1) => {
             let param = lower_float(args[0], &format!("the α of `{}`", kind.name()), errors)?;
-            Some(Activation { kind, param: Some(param) })
+            Some(Activation { kind, param: Some(param), channels: None })
+        }
+        (false, 1) if kind == ActivationKind::PReLU => match lower_size(args[0], errors) {
+            Size::Invalid => None,
+            size => Some(Activation { kind, param: None, channels: Some(size) }),
+        },
+        (false, n) if kind == ActivationKind::PReLU => {
+            errors.spanned(
+                ty,
+                format!(
+                    "`PReLU` takes at most 1 generic argument, its number of slopes (`PReLU<128>`: one per unit, as torch `nn.PReLU(128)`), but `{}` has {n}",
+                    ty.text()
+                ),
+            );
+            None
         }
         (true, n) => {
             errors.spanned(
@@ -431,4 +505,112 @@ fn lower_float(arg: &Arg, what: &str, errors: &mut Errors) -> Option<Float> {
             None
         }
     }
+}
+
+fn lower_maxout(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
+    let args = args(ty);
+    if args.len() != 3 {
+        errors.spanned(
+            ty,
+            format!(
+                "`Maxout` takes 3 generic arguments, `Maxout<INPUTS, OUTPUTS, PIECES>` (each output the maximum of PIECES affine pieces), but `{text}` has {}",
+                args.len()
+            ),
+        );
+        return Kind::Invalid;
+    }
+    Kind::Maxout {
+        input: lower_size(args[0], errors),
+        output: lower_size(args[1], errors),
+        pieces: lower_size(args[2], errors),
+    }
+}
+
+fn lower_drop_connect(ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
+    let args = args(ty);
+    if args.len() != 2 {
+        errors.spanned(
+            ty,
+            format!(
+                "`DropConnect` takes 2 generic arguments, a `Dense` layer and the probability of dropping one of its weights (`DropConnect<Dense<784, 128, ReLU>, 0.5>`), but `{text}` has {}",
+                args.len()
+            ),
+        );
+        return Kind::Invalid;
+    }
+    let p = lower_float(args[1], "the DropConnect probability", errors);
+    match args[0] {
+        Arg::Path(dense) if single_ident(&dense.path).as_deref() == Some("Dense") => {
+            match lower_dense(dense, &dense.text(), errors) {
+                Kind::Dense { input, output, activation } => Kind::DropConnect { input, output, activation, p },
+                _ => Kind::Invalid,
+            }
+        }
+        other => {
+            errors.spanned(
+                other,
+                format!(
+                    "`DropConnect` drops the weights of a `Dense` layer, written as its first argument (`DropConnect<Dense<784, 128, ReLU>, 0.5>`), but found `{}`",
+                    other.text()
+                ),
+            );
+            Kind::Invalid
+        }
+    }
+}
+
+fn lower_residual(position: usize, ty: &PathArg, text: &str, errors: &mut Errors) -> Kind {
+    let args = args(ty);
+    let mut p = None;
+    let mut branch = Vec::new();
+    let outer = errors.within.unwrap_or(position);
+    for (i, arg) in args.iter().enumerate() {
+        let Arg::Path(layer) = arg else {
+            errors.spanned(
+                arg,
+                format!("expected a layer such as `Dense<64, 64, ReLU>` inside `Residual`, found `{}`", arg.text()),
+            );
+            continue;
+        };
+        if single_ident(&layer.path).as_deref() == Some("StochasticDepth") {
+            let sd = self::args(layer);
+            if i != 0 {
+                errors.spanned(
+                    layer,
+                    format!(
+                        "`{}` must be the first argument of `Residual`, before the layers of the branch",
+                        layer.text()
+                    ),
+                );
+            } else if sd.len() != 1 {
+                errors.spanned(
+                    layer,
+                    format!(
+                        "`StochasticDepth` takes 1 generic argument, the probability of dropping the branch (`StochasticDepth<0.2>`), but `{}` has {}",
+                        layer.text(),
+                        sd.len()
+                    ),
+                );
+            } else {
+                p = lower_float(sd[0], "the stochastic depth probability", errors);
+            }
+            continue;
+        }
+        let within = errors.within.replace(outer);
+        let ast = LayerAst { name: None, ty: layer.clone() };
+        let mut inner = Layer::lower(branch.len() + 1, &ast, errors);
+        errors.within = within;
+        inner.nest_in(position);
+        branch.push(inner);
+    }
+    if branch.is_empty() {
+        errors.spanned(
+            ty,
+            format!(
+                "`{text}` has no layers: a residual block needs at least one layer in its branch, as in `Residual<Dense<64, 64, ReLU>, Dense<64, 64>>`"
+            ),
+        );
+        return Kind::Invalid;
+    }
+    Kind::Residual { p, branch }
 }

@@ -20,7 +20,7 @@ mod tanh;
 
 pub use elu::ELU;
 pub use identity::Identity;
-pub use prelu::PReLU;
+pub use prelu::{ChannelPReLU, PReLU};
 pub use relu::{LeakyReLU, ReLU};
 pub use sigmoid::Sigmoid;
 pub use softmax::Softmax;

@@ -11,18 +11,24 @@ mod batch_norm;
 mod chain;
 mod conv;
 mod dense;
+mod drop_connect;
 mod dropout;
 mod image;
+mod maxout;
 mod pool;
+mod residual;
 
 pub use activation::ActivationLayer;
 pub use batch_norm::BatchNorm;
 pub use chain::Chain;
 pub use conv::Conv2d;
 pub use dense::Dense;
+pub use drop_connect::DropConnect;
 pub use dropout::Dropout;
 pub use image::{Flatten, ImageInput};
+pub use maxout::Maxout;
 pub use pool::{AvgPool2d, MaxPool2d};
+pub use residual::Residual;
 
 use crate::arch::Architecture;
 use crate::baked::ConstText;

@@ -57,6 +57,29 @@ pub fn everything(seed: u64, x: &[f32; 3]) -> nn::Result<[f32; 3]> {
     Ok(net.predict(x))
 }
 
+nn::network! {
+    /// Maxout, DropConnect, Residual with stochastic depth and per-unit PReLU on bare metal.
+    pub struct Blocks {
+        Maxout<3, 8, 2>,
+        PReLU<8>,
+        Residual<StochasticDepth<0.2>, Dense<8, 8, ReLU>, Dropout<0.1>, Dense<8, 8>>,
+        DropConnect<Dense<8, 3, Softmax>, 0.5>,
+    }
+}
+
+/// Inference and one training step (masks active) through `Blocks`, on stack buffers.
+pub fn blocks(seed: u64, x: &[f32; 3]) -> nn::Result<[f32; 3]> {
+    let mut rng = nn::rng(seed);
+    let mut net = Blocks::new(&mut rng);
+    let mut grad = Blocks::zeros();
+    let mut workspace = [0.0f32; Blocks::WORKSPACE_PER_SAMPLE * BATCH];
+    let mut opt = Sgd::new(0.1);
+    let xs = [*x; BATCH];
+    let ys = [[1.0, 0.0, 0.0]; BATCH];
+    net.train_step_in(&xs, &ys, &CrossEntropy, &mut opt, &mut [], &mut grad, &mut workspace, &mut rng)?;
+    Ok(net.predict(x))
+}
+
 /// Adam under a bold driver (snapshot on the stack), a step schedule, L2 on
 /// the weights and gradient clipping, all on fixed buffers: the training
 /// additions build without an allocator. Returns the final loss.
@@ -93,6 +116,12 @@ pub fn train_xor_adaptive(seed: u64, epochs: usize) -> nn::Result<f32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn blocks_run_and_train() {
+        let y = super::blocks(3, &[0.5, -0.5, 1.0]).unwrap();
+        assert!((y.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{y:?}");
+    }
+
     #[test]
     fn adaptive_training_learns_xor() {
         let loss = super::train_xor_adaptive(1, 400).unwrap();

@@ -1,0 +1,15 @@
+use nn::prelude::*;
+
+nn::network! {
+    pub struct Net {
+        Dense<4, 8, ReLU>,
+        Residual<StochasticDepth<0.1>>,
+        Dense<8, 2, Softmax>,
+    }
+}
+
+fn main() {
+    let net = Net::boxed(&mut nn::rng(0));
+    let y: [f32; 2] = net.predict(&[0.0; 4]);
+    println!("{y:?}");
+}
