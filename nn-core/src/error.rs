@@ -73,6 +73,8 @@ pub enum Error {
         /// Number of `f32` that were provided.
         found: usize,
     },
+    /// Int8 quantization failed ([`quant`](crate::quant)).
+    Quantization(crate::quant::QuantError),
 }
 
 impl fmt::Display for Error {
@@ -102,6 +104,7 @@ impl fmt::Display for Error {
                 f,
                 "the workspace holds {found} f32 but this batch needs {needed} (WORKSPACE_PER_SAMPLE x batch size)"
             ),
+            Error::Quantization(e) => write!(f, "int8 quantization: {e}"),
         }
     }
 }
