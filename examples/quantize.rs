@@ -11,8 +11,8 @@
 //!
 //! Writes into `--out` (default `embedded/assets/`) what the firmware bakes
 //! into flash: `mnist_int8.nnq`, `sine_int8.nnq`, and the host's int8 outputs
-//! for the firmware's inputs, `mnist_int8_expected.txt` (the first 100 test
-//! images) and `sine_int8_expected.txt`, which the device must reproduce bit
+//! for the firmware's inputs, `mnist_int8_expected.txt` and `.f32` (the first
+//! 100 test images) and `sine_int8_expected.txt`, which the device must reproduce bit
 //! for bit.
 //!
 //! Run: `cargo run --release --example quantize` (a few seconds).
@@ -123,11 +123,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     write(&out.join("mnist_int8.nnq"), &bytes)?;
     let labels = &data.test_labels[..IMAGES];
     let mut text = String::from("# index label class outputs (f32 bits, hex): the host's int8 path\n");
+    let mut expected = Vec::with_capacity(IMAGES * 40);
     for (i, (x, &label)) in test[..IMAGES].iter().zip(labels).enumerate() {
         let y = q.predict(x);
+        expected.extend(y.iter().flat_map(|v| v.to_le_bytes()));
         writeln!(text, "mnist-int8 {i} label={label} class={} out={}", argmax(&y), hex(&y))?;
     }
     write(&out.join("mnist_int8_expected.txt"), text.as_bytes())?;
+    write(&out.join("mnist_int8_expected.f32"), &expected)?;
 
     // --- sine --------------------------------------------------------------
     let sine = Sine::load(args.assets.join("sine.nnw"))?;
