@@ -49,9 +49,22 @@ impl<const IN: usize, const OUT: usize, A: QuantActivation> QDense<IN, OUT, A> {
     fn accumulate(&self, x: &[i8], mut f: impl FnMut(usize, i32)) {
         let () = Self::FITS;
         let x = &x[..IN];
+        #[cfg(nn_arm_dsp)]
+        {
+            // Two rows at a time: each load of the input serves both.
+            let pairs = self.weights.chunks_exact(2).zip(self.bias.chunks_exact(2));
+            for (p, (rows, bias)) in pairs.enumerate() {
+                let (a, b) = dot2_dsp(&rows[0], &rows[1], x, bias[0].get(), bias[1].get());
+                f(2 * p, a);
+                f(2 * p + 1, b);
+            }
+            if OUT % 2 == 1 {
+                f(OUT - 1, dot(&self.weights[OUT - 1], x, self.bias[OUT - 1].get()));
+            }
+        }
+        #[cfg(not(nn_arm_dsp))]
         for (o, (row, bias)) in self.weights.iter().zip(&self.bias).enumerate() {
-            let acc = row.iter().zip(x).fold(bias.get(), |acc, (&w, &x)| acc + i32::from(w) * i32::from(x));
-            f(o, acc);
+            f(o, dot(row, x, bias.get()));
         }
     }
 
@@ -63,6 +76,95 @@ impl<const IN: usize, const OUT: usize, A: QuantActivation> QDense<IN, OUT, A> {
         self.accumulate(x, |o, acc| z[o] = acc as f32 * (sx * self.weight_scale[o].get()));
         z
     }
+}
+
+/// `acc + Σ w[i] · x[i]` over `i8`: exact in `i32` for the lengths
+/// [`QDense`] allows, so every summation order gives the same result.
+#[inline(always)]
+fn dot(w: &[i8], x: &[i8], acc: i32) -> i32 {
+    #[cfg(nn_arm_dsp)]
+    {
+        dot_dsp(w, x, acc)
+    }
+    #[cfg(not(nn_arm_dsp))]
+    {
+        w.iter().zip(x).fold(acc, |acc, (&w, &x)| acc + i32::from(w) * i32::from(x))
+    }
+}
+
+/// [`dot`] with the Armv7E-M DSP instructions: four bytes of each row per
+/// load, `SXTB16` to widen bytes 0, 2 and 1, 3 to halfwords, `SMLAD` for two
+/// multiply-adds at once.
+#[cfg(nn_arm_dsp)]
+#[inline(always)]
+fn dot_dsp(w: &[i8], x: &[i8], mut acc: i32) -> i32 {
+    let (w4, x4) = (w.chunks_exact(4), x.chunks_exact(4));
+    let (wr, xr) = (w4.remainder(), x4.remainder());
+    for (w, x) in w4.zip(x4) {
+        let w = u32::from_le_bytes([w[0] as u8, w[1] as u8, w[2] as u8, w[3] as u8]);
+        let x = u32::from_le_bytes([x[0] as u8, x[1] as u8, x[2] as u8, x[3] as u8]);
+        // SAFETY: register-only instructions of every Armv7E-M core.
+        unsafe {
+            core::arch::asm!(
+                "sxtb16 {we}, {w}",
+                "sxtb16 {wo}, {w}, ror #8",
+                "sxtb16 {xe}, {x}",
+                "sxtb16 {xo}, {x}, ror #8",
+                "smlad {acc}, {we}, {xe}, {acc}",
+                "smlad {acc}, {wo}, {xo}, {acc}",
+                w = in(reg) w,
+                x = in(reg) x,
+                we = out(reg) _,
+                wo = out(reg) _,
+                xe = out(reg) _,
+                xo = out(reg) _,
+                acc = inout(reg) acc,
+                options(pure, nomem, nostack, preserves_flags),
+            );
+        }
+    }
+    wr.iter().zip(xr).fold(acc, |acc, (&w, &x)| acc + i32::from(w) * i32::from(x))
+}
+
+/// [`dot_dsp`] of two rows with the same input.
+#[cfg(nn_arm_dsp)]
+#[inline(always)]
+fn dot2_dsp(w0: &[i8], w1: &[i8], x: &[i8], mut a0: i32, mut a1: i32) -> (i32, i32) {
+    let word = |b: &[i8]| u32::from_le_bytes([b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8]);
+    let (c0, c1, cx) = (w0.chunks_exact(4), w1.chunks_exact(4), x.chunks_exact(4));
+    let (r0, r1, rx) = (c0.remainder(), c1.remainder(), cx.remainder());
+    for ((w0, w1), x) in c0.zip(c1).zip(cx) {
+        let (w0, w1, x) = (word(w0), word(w1), word(x));
+        // SAFETY: register-only instructions of every Armv7E-M core.
+        unsafe {
+            core::arch::asm!(
+                "sxtb16 {xe}, {x}",
+                "sxtb16 {xo}, {x}, ror #8",
+                "sxtb16 {t}, {w0}",
+                "smlad {a0}, {t}, {xe}, {a0}",
+                "sxtb16 {t}, {w0}, ror #8",
+                "smlad {a0}, {t}, {xo}, {a0}",
+                "sxtb16 {t}, {w1}",
+                "smlad {a1}, {t}, {xe}, {a1}",
+                "sxtb16 {t}, {w1}, ror #8",
+                "smlad {a1}, {t}, {xo}, {a1}",
+                x = in(reg) x,
+                w0 = in(reg) w0,
+                w1 = in(reg) w1,
+                xe = out(reg) _,
+                xo = out(reg) _,
+                t = out(reg) _,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                options(pure, nomem, nostack, preserves_flags),
+            );
+        }
+    }
+    for ((&w0, &w1), &x) in r0.iter().zip(r1).zip(rx) {
+        a0 += i32::from(w0) * i32::from(x);
+        a1 += i32::from(w1) * i32::from(x);
+    }
+    (a0, a1)
 }
 
 // SAFETY: see the Pod impl.
