@@ -248,7 +248,7 @@ impl<const IN: usize, const OUT: usize, A: QuantActivation> Quantize for Dense<I
             }
             let acc_scale = sx * f64::from(sw);
             let bias = libm::round(f64::from(self.bias[o]) / acc_scale) - (zx * sum) as f64;
-            if !(bias.abs() <= (1u32 << 30) as f64) {
+            if bias.is_nan() || bias.abs() > (1u32 << 30) as f64 {
                 return Err(QuantError::OutOfRange { layer, what: "bias" }.into());
             }
             let (m, n) = match A::KIND {

@@ -191,11 +191,11 @@ impl QParams {
     }
 
     /// `clamp(round(x / scale) + zero, −128, 127)`, rounding half away from
-    /// zero; NaN gives the lowest value.
+    /// zero; NaN gives 0.
     #[inline]
     pub fn quantize(&self, x: f32) -> i8 {
         let q = libm::roundf(x / self.scale()) + f32::from(self.zero);
-        q.max(-128.0).min(127.0) as i8
+        q.clamp(-128.0, 127.0) as i8
     }
 
     /// `(q − zero) · scale`.

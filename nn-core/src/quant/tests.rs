@@ -79,13 +79,13 @@ fn reference(q: &Int8<Net>, x: &[f32; 6]) -> [f32; 4] {
     let (l1, l2) = (&q.layers().first, &q.layers().rest.rest);
     let zx = i128::from(input.zero());
     let mut h = [0i128; 12];
-    for o in 0..12 {
+    for (o, h) in h.iter_mut().enumerate() {
         let wsum: i128 = l1.weights[o].iter().map(|&w| i128::from(w)).sum();
         let b = i128::from(l1.bias[o].get()) + zx * wsum;
         let acc: i128 = b + l1.weights[o].iter().zip(&xq).map(|(&w, &x)| i128::from(w) * (x - zx)).sum::<i128>();
         let (m, n) = (i128::from(l1.multiplier[o].get()), u32::from(l1.shift[o]));
         let scaled = (2 * acc * m + (1i128 << n)).div_euclid(1i128 << (n + 1)); // round half up
-        h[o] = (scaled + i128::from(l1.output.zero())).clamp(i128::from(l1.output.zero()), 127);
+        *h = (scaled + i128::from(l1.output.zero())).clamp(i128::from(l1.output.zero()), 127);
     }
     let mut z = [0.0f32; 4];
     let zh = i128::from(l1.output.zero());
