@@ -55,8 +55,10 @@ impl<const IN: usize, const OUT: usize, A: QuantActivation> QDense<IN, OUT, A> {
             let pairs = self.weights.chunks_exact(2).zip(self.bias.chunks_exact(2));
             for (p, (rows, bias)) in pairs.enumerate() {
                 let (a, b) = dot2_dsp(&rows[0], &rows[1], x, bias[0].get(), bias[1].get());
-                f(2 * p, a);
-                f(2 * p + 1, b);
+                // One call site, so that `f` is inlined at opt-level "s" too.
+                for (o, acc) in [(2 * p, a), (2 * p + 1, b)] {
+                    f(o, acc);
+                }
             }
             if OUT % 2 == 1 {
                 f(OUT - 1, dot(&self.weights[OUT - 1], x, self.bias[OUT - 1].get()));

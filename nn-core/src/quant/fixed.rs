@@ -40,13 +40,33 @@ pub fn fixed_point(m: f64) -> Option<(i32, u8)> {
     Some((q as i32, n as u8))
 }
 
-/// `(acc · m + 2ⁿ⁻¹) >> n` in `i64` (rounding half up), saturated to `i32`:
-/// `acc · M` rounded, for `M ≈ m · 2⁻ⁿ` from [`fixed_point`]. Total: a shift
-/// outside 1..=62 (bytes that were not written by [`fixed_point`]) is clamped.
+/// `acc · M` rounded to an integer, for `M ≈ m · 2⁻ⁿ` from [`fixed_point`],
+/// saturated to `i32`. With `rshr(v, s) = (v + 2ˢ⁻¹) >> s` (an arithmetic
+/// shift that rounds half up):
+///
+/// - `n ≥ 32` (every `M < ½`, the usual case): `rshr(rshr(acc · m, 32), n − 32)`,
+///   in two steps as gemmlowp and TFLite do: the first is the high word of a
+///   64-bit multiply-accumulate, the second a 32-bit shift (error at most ¾ of
+///   a step against the exact product, ½ when `n = 32`);
+/// - `n < 32`: `rshr(acc · m, n)` in `i64` (exact rounding).
+///
+/// Total: a shift outside 1..=62 (bytes that were not written by
+/// [`fixed_point`]) is clamped into it.
 #[inline(always)]
 pub fn requantize(acc: i32, m: i32, n: u8) -> i32 {
     let n = u32::from(n).clamp(1, 62);
     let p = i64::from(acc) * i64::from(m);
-    let r = (p + (1i64 << (n - 1))) >> n;
-    r.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    if n >= 32 {
+        // |p| < 2⁶², so |hi| ≤ 2³⁰ and the second rounding cannot overflow.
+        let hi = ((p + (1 << 31)) >> 32) as i32;
+        let k = n - 32;
+        if k == 0 {
+            hi
+        } else {
+            (hi + (1 << (k - 1))) >> k
+        }
+    } else {
+        let r = (p + (1i64 << (n - 1))) >> n;
+        r.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    }
 }

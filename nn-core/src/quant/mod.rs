@@ -48,8 +48,10 @@
 //! - **Requantization** to the next layer, in integers only:
 //!   `M = s_x s_w[o] / s_y` is stored as a fixed-point multiplier
 //!   `m ∈ [2³⁰, 2³¹)` and a right shift `n` (`M ≈ m · 2⁻ⁿ`, computed in `f64`
-//!   when quantizing), and `q_y = clamp(z_y + ((acc · m + 2ⁿ⁻¹) >> n), −128, 127)`
-//!   in `i64` (rounding half up). `ReLU` is then `max(q_y, z_y)` and
+//!   when quantizing), and `q_y = clamp(z_y + requantize(acc, m, n), −128, 127)`
+//!   where [`requantize`] rounds half up, in two steps as gemmlowp does when
+//!   `n ≥ 32` (`M < ½`): the high word of the 64-bit product `acc · m`
+//!   rounded, then a rounding shift by `n − 32`. `ReLU` is then `max(q_y, z_y)` and
 //!   `Identity` nothing; every other activation (sigmoid, tanh, softmax, ...)
 //!   runs in `f32` on the dequantized pre-activation `acc · (s_x · s_w[o])` and
 //!   is quantized again with its own calibrated scale.
@@ -61,7 +63,7 @@
 //! fixed order (no fused multiply-add, `libm` for `exp`): a host and a
 //! Cortex-M compute the same bits, which the firmware in `embedded/` checks.
 //! Rounding everywhere when quantizing is half away from zero
-//! (`libm::round`), except the requantization shift (half up).
+//! (`libm::round`), except the requantization shifts (half up).
 //!
 //! # Files
 //!
