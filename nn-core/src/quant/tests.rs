@@ -332,3 +332,16 @@ fn quantized_types_are_derived_from_the_f32_ones() {
     assert_eq!(core::mem::align_of::<Int8<Net>>(), 1);
     assert_eq!(<<Net as Quantize>::Quantized as QLayer>::DEPTH, Net::DEPTH);
 }
+
+#[test]
+fn quantize_into_without_an_allocator_is_quantize() {
+    let net = Net::boxed(&mut crate::rng(13));
+    let xs = samples::<6>(64, 4);
+    let mut ranges = [Range::EMPTY; 3];
+    let mut out: Int8<Net> = bytemuck::Zeroable::zeroed();
+    quantize_into(&*net, &xs, &mut ranges, &mut out).unwrap();
+    assert!(bytemuck::bytes_of(&out) == bytemuck::bytes_of(&*quantize(&*net, &xs).unwrap()));
+    // The ranges are each layer's calibrated outputs: ReLU outputs are ≥ 0, dropout passes them on.
+    assert!(ranges[0].min >= 0.0 && ranges[0] == ranges[1]);
+    assert!(ranges[2].min >= 0.0 && ranges[2].max <= 1.0);
+}
