@@ -44,7 +44,7 @@ pub fn to_bytes<N: Quantize + 'static>(q: &Int8<N>) -> alloc::vec::Vec<u8> {
     out
 }
 
-/// What is wrong with a file for `N`, or `None`: every check of [`decode`]
+/// What is wrong with a file for `N`, or `None`: every check of [`decode_int8`]
 /// (shared by the run-time reader and the compile-time decoder).
 const fn check<N: Quantize>(bytes: &[u8]) -> Option<ConstText> {
     let msg = ConstText::EMPTY;
@@ -118,7 +118,7 @@ const fn check<N: Quantize>(bytes: &[u8]) -> Option<ConstText> {
 /// decoded by the compiler when used in a `const` or `static`:
 ///
 /// ```ignore
-/// static NET: nn::quant::Int8<Mnist> = nn::quant::decode::<Mnist>(include_bytes!("mnist.nnq"));
+/// static NET: nn::quant::Int8<Mnist> = nn::quant::decode_int8::<Mnist>(include_bytes!("mnist.nnq"));
 /// ```
 ///
 /// (or [`include_quantized!`](crate::include_quantized)).
@@ -129,7 +129,7 @@ const fn check<N: Quantize>(bytes: &[u8]) -> Option<ConstText> {
 /// damaged (CRC-32), or for another architecture than `N`'s. The stored
 /// scales are not checked here (the CRC protects them; [`from_bytes`] does);
 /// [`Int8::predict`] never panics, whatever the bytes.
-pub const fn decode<N: Quantize>(bytes: &[u8]) -> Int8<N> {
+pub const fn decode_int8<N: Quantize>(bytes: &[u8]) -> Int8<N> {
     if let Some(message) = check::<N>(bytes) {
         fail(message);
     }
@@ -149,7 +149,7 @@ pub const fn decode<N: Quantize>(bytes: &[u8]) -> Int8<N> {
 }
 
 /// A quantized network read from bytes at run time: the checks of
-/// [`decode`] as errors, and the stored values (positive finite scales,
+/// [`decode_int8`] as errors, and the stored values (positive finite scales,
 /// shifts in range).
 #[cfg(feature = "alloc")]
 pub fn from_bytes<N: Quantize + 'static>(bytes: &[u8]) -> crate::Result<alloc::boxed::Box<Int8<N>>> {
@@ -179,7 +179,7 @@ pub fn from_bytes<N: Quantize + 'static>(bytes: &[u8]) -> crate::Result<alloc::b
 macro_rules! include_quantized {
     ($net:ty, $path:expr $(,)?) => {{
         #[allow(long_running_const_eval)]
-        const NETWORK: $crate::quant::Int8<$net> = $crate::quant::decode::<$net>(::core::include_bytes!($path));
+        const NETWORK: $crate::quant::Int8<$net> = $crate::quant::decode_int8::<$net>(::core::include_bytes!($path));
         NETWORK
     }};
 }

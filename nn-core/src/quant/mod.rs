@@ -68,7 +68,7 @@
 //! # Files
 //!
 //! [`Int8::to_bytes`] writes the library's weight-file layout with its own
-//! magic (see [`file`]); [`decode`] reads it in a `const fn`, so that
+//! magic (see [`file`]); [`decode_int8`] reads it in a `const fn`, so that
 //! [`include_quantized!`](crate::include_quantized) bakes a quantized
 //! network into a `static` in flash, as [`baked`](crate::baked) does for `f32`.
 //! The quantized types are made only of bytes (`i8`, and `i32`/`f32` stored
@@ -86,7 +86,7 @@ mod fixed;
 mod layers;
 
 pub use dense::QDense;
-pub use file::{decode, MAGIC, VERSION};
+pub use file::{decode_int8, MAGIC, VERSION};
 pub use fixed::{fixed_point, requantize};
 pub use layers::{QActivation, QChain, QDropout, QuantActivation, QuantKind};
 

@@ -268,7 +268,7 @@ fn bytes_round_trip_and_bad_files_are_refused() {
     assert_eq!(&bytes[..8], b"NNQUANT8");
     assert_eq!(Int8::<Net>::BYTES, 5 + (12 * 6 + 12 * 13 + 5) + (4 * 12 + 4 * 13 + 5));
     let back = Int8::<Net>::from_bytes(&bytes).unwrap();
-    let baked = decode::<Net>(&bytes);
+    let baked = decode_int8::<Net>(&bytes);
     for x in &xs {
         assert_eq!(back.predict(x).map(f32::to_bits), q.predict(x).map(f32::to_bits));
         assert_eq!(baked.predict(x).map(f32::to_bits), q.predict(x).map(f32::to_bits));
@@ -304,17 +304,17 @@ fn bytes_round_trip_and_bad_files_are_refused() {
     // The compile-time decoder says the same things (as panics, i.e. compile errors).
     let f32_file = net.to_bytes();
     assert!(panic_message(move || {
-        let _ = decode::<Net>(&f32_file);
+        let _ = decode_int8::<Net>(&f32_file);
     })
     .contains("wrong magic"));
     let short = bytes[..bytes.len() - 1].to_vec();
     assert!(panic_message(move || {
-        let _ = decode::<Net>(&short);
+        let _ = decode_int8::<Net>(&short);
     })
     .contains("truncated or padded"));
     let bytes2 = bytes.clone();
     assert!(panic_message(move || {
-        let _ = decode::<Other>(&bytes2);
+        let _ = decode_int8::<Other>(&bytes2);
     })
     .contains("but this network is"));
 }
