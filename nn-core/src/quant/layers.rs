@@ -21,6 +21,10 @@ pub enum QuantKind {
 ///
 /// # Safety
 /// `Self` must be zero-sized (the quantized layers store no activation data).
+#[diagnostic::on_unimplemented(
+    message = "the activation `{Self}` has no int8 form",
+    note = "int8 quantization takes activations without learned parameters: every built-in one but PReLU"
+)]
 pub unsafe trait QuantActivation: Activation + 'static {
     /// How it runs in int8.
     const KIND: QuantKind;

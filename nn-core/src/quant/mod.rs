@@ -23,7 +23,25 @@
 //! ([`QDropout`], zero-sized: it is the identity in inference), and
 //! [`Chain<A, B>`](crate::Chain) `QChain<A::Quantized, B::Quantized>`; the
 //! widths stay constants of the types, so `q.predict(&[0.0; 783])` on a
-//! 784-input network is a compile error as it is in `f32`. Networks declared
+//! 784-input network is a compile error as it is in `f32`:
+//!
+//! ```compile_fail
+//! # use nn_core::{quant, Chain, Dense, ReLU, Softmax};
+//! type Net = Chain<Dense<4, 8, ReLU>, Dense<8, 3, Softmax>>;
+//! fn run(q: &quant::Int8<Net>) -> [f32; 3] {
+//!     q.predict(&[0.0; 5]) // the network takes 4 inputs
+//! }
+//! ```
+//!
+//! and so is quantizing a layer without an int8 form (`PReLU` learns its slope):
+//!
+//! ```compile_fail
+//! # use nn_core::{quant, Dense, Network, PReLU};
+//! let net = Dense::<2, 2, PReLU>::zeros();
+//! let q = quant::quantize(&net, &[[0.0, 1.0]]);
+//! ```
+//!
+//! Networks declared
 //! with the item form of `network!` (named fields) get the trait from
 //! [`quantize_as!`](crate::quantize_as), which checks at compile time that the
 //! chain named there is the same architecture.
