@@ -29,7 +29,7 @@ use core::ptr::{addr_of, read_volatile};
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-#[cfg(any(feature = "sine", feature = "mnist", feature = "sine-int8", feature = "mnist-int8"))]
+#[cfg(any(feature = "sine", feature = "mnist"))]
 use nn::prelude::*;
 use panic_semihosting as _;
 
