@@ -15,7 +15,9 @@
 //! 100 test images) and `sine_int8_expected.txt`, which the device must reproduce bit
 //! for bit.
 //!
-//! Run: `cargo run --release --example quantize` (a few seconds).
+//! Run: `cargo run --release --example quantize` (a few seconds);
+//! `-- --mnist path/to/mnist.nnw --out dir` for another MNIST model of the
+//! same architecture (`--example mnist` writes one).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -61,6 +63,10 @@ struct Args {
     /// Output directory (default: --assets).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The f32 MNIST model to quantize (default: mnist.nnw in --assets), e.g.
+    /// the one `--example mnist` writes.
+    #[arg(long)]
+    mnist: Option<PathBuf>,
     /// Directory holding the four MNIST .gz files.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"))]
     data: PathBuf,
@@ -97,7 +103,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 
     // --- MNIST -------------------------------------------------------------
     let data = mnist::load(&args.data)?;
-    let net = Mnist::load(args.assets.join("mnist.nnw"))?;
+    let net = Mnist::load(args.mnist.clone().unwrap_or_else(|| args.assets.join("mnist.nnw")))?;
     let n = args.calibration.min(data.train_images.len());
     let q: Box<Int8<Mnist>> = quant::quantize(&*net, &data.train_images[..n])?;
     let test = &data.test_images;
