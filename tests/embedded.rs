@@ -9,6 +9,11 @@
 //! - With `NN_FIRMWARE_LOG=<file>` (the output of `cargo run` in `embedded/`,
 //!   as CI does), the firmware's 100 predictions must be the host's: the same
 //!   classes, and outputs equal bit for bit.
+//! - The same for the int8 form (`nn::quant`, files written by `cargo run
+//!   --release --example quantize`): `mnist_int8.nnq` is what quantizing
+//!   `mnist.nnw` on the first 1,000 training images gives, the expected
+//!   outputs are this host's int8 path, and the firmware's `mnist-int8` lines
+//!   are the host's bit for bit.
 
 use std::path::{Path, PathBuf};
 
@@ -36,8 +41,13 @@ nn::network! {
     }
 }
 
+nn::quantize_as!(Mnist, nn::network![Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax>]);
+nn::quantize_as!(Sine, nn::network![Dense<1, 16, ReLU>, Dense<16, 16, ReLU>, Dense<16, 1>]);
+
 /// The network the firmware has in flash, decoded here by the same `const fn`.
 static BAKED: Mnist = nn::include_network!(Mnist, "../embedded/assets/mnist.nnw");
+/// Its int8 form, as the firmware has it.
+static BAKED_INT8: nn::quant::Int8<Mnist> = nn::include_quantized!(Mnist, "../embedded/assets/mnist_int8.nnq");
 
 const IMAGES: usize = 100;
 
@@ -169,4 +179,83 @@ fn firmware_predictions_are_the_host_ones() {
         }
     }
     assert!(mismatches.is_empty(), "{} of {IMAGES} predictions differ:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+fn format_int8_line(i: usize, label: u8, y: &[f32; 10]) -> String {
+    let out: Vec<String> = y.iter().map(|v| format!("{:08x}", v.to_bits())).collect();
+    format!("mnist-int8 {i} label={label} class={} out={}", argmax(y), out.join(","))
+}
+
+/// The int8 assets are what `nn::quant` makes of `mnist.nnw` and `sine.nnw`,
+/// and the expected outputs are the host's int8 path.
+#[test]
+fn int8_assets_are_the_host_quantization() {
+    use_scalar_kernels();
+    let net = Mnist::load(assets().join("mnist.nnw")).unwrap();
+    let data = mnist::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist")).unwrap();
+    let q = nn::quant::quantize(&*net, &data.train_images[..1000]).unwrap();
+    let file = read("mnist_int8.nnq");
+    assert!(q.to_bytes() == file, "mnist_int8.nnq is stale: run `cargo run --release --example quantize`");
+    let loaded = nn::quant::Int8::<Mnist>::from_bytes(&file).unwrap();
+    assert!(
+        bytemuck::bytes_of(&*loaded) == bytemuck::bytes_of(&BAKED_INT8),
+        "include_quantized! differs from from_bytes"
+    );
+    let expected: Vec<u32> =
+        read("mnist_int8_expected.f32").chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let text = String::from_utf8(read("mnist_int8_expected.txt")).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("mnist-int8 ")).collect();
+    let labels = read("mnist_test_labels.u8");
+    for (i, x) in images().iter().enumerate() {
+        let y = BAKED_INT8.predict(x);
+        assert_eq!(
+            y.map(f32::to_bits)[..],
+            expected[10 * i..10 * i + 10],
+            "image {i}: mnist_int8_expected.f32 is stale"
+        );
+        assert_eq!(lines[i], format_int8_line(i, labels[i], &y), "mnist_int8_expected.txt is stale");
+    }
+    let sine = Sine::load(assets().join("sine.nnw")).unwrap();
+    let xs: Vec<[f32; 1]> = (0..256).map(|i| [i as f32 * std::f32::consts::TAU / 255.0]).collect();
+    let qs = nn::quant::quantize(&*sine, &xs).unwrap();
+    assert!(qs.to_bytes() == read("sine_int8.nnq"), "sine_int8.nnq is stale");
+    let text = String::from_utf8(read("sine_int8_expected.txt")).unwrap();
+    for line in text.lines().filter(|l| l.starts_with("sine ")) {
+        let hex = |key: &str| {
+            let at = line.find(key).unwrap() + key.len();
+            u32::from_str_radix(&line[at..at + 8], 16).unwrap()
+        };
+        assert_eq!(qs.predict(&[f32::from_bits(hex("x="))])[0].to_bits(), hex("y="), "{line}");
+    }
+}
+
+/// The firmware's int8 predictions (`mnist-int8` lines of `NN_FIRMWARE_LOG`)
+/// against the host's int8 path: the same classes, the same output bits.
+#[test]
+fn firmware_int8_predictions_are_the_host_ones() {
+    use_scalar_kernels();
+    let Some(log) = std::env::var_os("NN_FIRMWARE_LOG") else {
+        eprintln!("NN_FIRMWARE_LOG is not set: the firmware's output is compared in CI (.ci/run)");
+        return;
+    };
+    let log = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{}: {e}", Path::new(&log).display()));
+    let device: Vec<&str> = log.lines().filter(|l| l.starts_with("mnist-int8 ") && l.contains(" out=")).collect();
+    assert_eq!(device.len(), IMAGES, "the firmware printed {} int8 predictions, not {IMAGES}", device.len());
+    let q = nn::quant::Int8::<Mnist>::from_bytes(&read("mnist_int8.nnq")).unwrap();
+    let labels = read("mnist_test_labels.u8");
+    let mismatches: Vec<String> = images()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, x)| {
+            let expected = format_int8_line(i, labels[i], &q.predict(x));
+            (device[i].trim_end() != expected)
+                .then(|| format!("image {i}:\n  device {}\n  host   {expected}", device[i]))
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {IMAGES} int8 predictions differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }

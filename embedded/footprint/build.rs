@@ -10,4 +10,6 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=../assets/sine.nnw");
     println!("cargo:rerun-if-changed=../assets/mnist.nnw");
+    println!("cargo:rerun-if-changed=../assets/sine_int8.nnq");
+    println!("cargo:rerun-if-changed=../assets/mnist_int8.nnq");
 }

@@ -8,7 +8,8 @@
 #
 # Builds the firmware in this directory for each variant (baseline; sine =
 # 1-16-16-1 f32 model baked into flash; train = sine + one Adam step on the
-# device; mnist = 784-128-10 baked into flash) at opt-level "s" and 3, runs each
+# device; mnist = 784-128-10 baked into flash; sine-int8, mnist-int8 = the same
+# models quantized to int8 by nn::quant) at opt-level "s" and 3, runs each
 # under QEMU, and prints the table. When the anchor's cm4_cycles.py is found
 # (../shared/anchors/microflow-sine/ beside the repository) it also estimates
 # Cortex-M4 cycles per inference from an instruction trace. Build output goes to
@@ -40,7 +41,7 @@ rows="$work/rows.tsv"
 printf 'variant\topt\ttext\tdata\tbss\tstack_infer\tstack_total\tinsns\tcheck\tcyc_p2\tstack_train\tinsns_train\n' > "$rows"
 cd "$here"
 for opt in s 3; do
-    for variant in baseline sine train mnist; do
+    for variant in baseline sine train mnist sine-int8 mnist-int8; do
         feat=(); [[ $variant != baseline ]] && feat=(--features "$variant")
         CARGO_TARGET_DIR="$work/target-o$opt" CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" \
             cargo build --release --locked -p nn-footprint "${feat[@]}"
@@ -53,7 +54,7 @@ for opt in s 3; do
         echo "== $variant, opt-level $opt"; cat "$log"
         cyc=""
         # (not for MNIST: a trace of its 11 inferences would be millions of lines)
-        if [[ -f $cycles_py && $variant != mnist ]]; then
+        if [[ -f $cycles_py && $variant != mnist* ]]; then
             "${qemu_trace[@]}" -kernel "$elf" 2>&1 >/dev/null \
                 | python3 "$cycles_py" "$elf" "$objdump" > "$work/log/$variant-o$opt.cycles.txt"
             cat "$work/log/$variant-o$opt.cycles.txt"
@@ -69,10 +70,12 @@ done
 
 # The host's output of the sine model for infer(0.5), which the device must reproduce bit for bit.
 expect_bits="$(sed -n 's/^sine x=3f000000 y=\([0-9a-f]*\).*/\1/p' "$here/../assets/sine_expected.txt")"
+# The same for the int8 sine model (the host's nn::quant path).
+expect_int8="$(sed -n 's/^sine x=3f000000 y=\([0-9a-f]*\).*/\1/p' "$here/../assets/sine_int8_expected.txt")"
 
-python3 - "$rows" "$out_json" "$expect_bits" "$(rustc --version)" "$(qemu-system-arm --version | head -1)" <<'PY'
+python3 - "$rows" "$out_json" "$expect_bits" "$(rustc --version)" "$(qemu-system-arm --version | head -1)" "$expect_int8" <<'PY'
 import csv, json, sys, datetime
-rows_path, out_json, expect_bits, rustc, qemu = sys.argv[1:6]
+rows_path, out_json, expect_bits, rustc, qemu, expect_int8 = sys.argv[1:7]
 res = {}
 for r in csv.DictReader(open(rows_path), delimiter="\t"):
     t, d, b = int(r["text"]), int(r["data"]), int(r["bss"])
@@ -83,6 +86,7 @@ for r in csv.DictReader(open(rows_path), delimiter="\t"):
         stack_peak_train_bytes=int(r["stack_train"] or 0), insns_per_train_step=int(r["insns_train"] or 0),
         check_bits=r["check"])
 bad = [k for k in (("sine", "s"), ("sine", "3"), ("train", "s"), ("train", "3")) if res[k]["check_bits"] != expect_bits]
+bad += [k for k in (("sine-int8", "s"), ("sine-int8", "3")) if res[k]["check_bits"] != expect_int8]
 # MicroFlow anchor increments (../shared/anchors/microflow-sine/result.json)
 mf = {"s": dict(flash=1712, ram=0, stack=396, insns=8889, cyc=10252), "3": dict(flash=2864, ram=0, stack=372, insns=2410, cyc=3046)}
 print("\n| model (increment over the empty baseline) | opt | flash B | static RAM B | peak stack B (inference) | insns / inference | est. M4 cycles |")
@@ -91,7 +95,8 @@ inc = {}
 for o in ("s", "3"):
     b = res[("baseline", o)]
     print(f"| MicroFlow sine 1-16-16-1, int8 (anchor) | {o} | +{mf[o]['flash']:,} | +{mf[o]['ram']} | +{mf[o]['stack']} | +{mf[o]['insns']:,} | +{mf[o]['cyc']:,} |")
-    for v, name in (("sine", "nn sine 1-16-16-1, f32"), ("train", "nn sine + training linked (Adam)"), ("mnist", "nn MNIST 784-128-10, f32")):
+    for v, name in (("sine", "nn sine 1-16-16-1, f32"), ("train", "nn sine + training linked (Adam)"), ("mnist", "nn MNIST 784-128-10, f32"),
+                    ("sine-int8", "nn sine 1-16-16-1, int8"), ("mnist-int8", "nn MNIST 784-128-10, int8")):
         m = res[(v, o)]
         i = {k: m[k] - b[k] for k in ("flash_bytes", "ram_static_bytes", "stack_peak_inference_bytes", "insns_per_inference", "est_cycles_per_inference")}
         inc[f"{v}-opt-{o}"] = i
@@ -107,6 +112,7 @@ for o in ("s", "3"):
     print(f"baseline at opt {o}: {b['flash_bytes']:,} B flash, {b['ram_static_bytes']} B static RAM, "
           f"{b['stack_peak_inference_bytes']} / {b['stack_peak_total_bytes']} B stack (inference / whole run)")
 print("sine infer(0.5) bits: host", expect_bits, "| device", {f"{k[0]}-{k[1]}": v["check_bits"] for k, v in res.items() if k[0] in ("sine", "train")})
+print("sine int8 infer(0.5) bits: host", expect_int8, "| device", {f"{k[0]}-{k[1]}": v["check_bits"] for k, v in res.items() if k[0] == "sine-int8"})
 if out_json:
     doc = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "rustc": rustc, "qemu": qemu,
            "target": "thumbv7em-none-eabihf, QEMU mps2-an386 -cpu cortex-m4 -icount shift=8",
@@ -114,5 +120,5 @@ if out_json:
     json.dump(doc, open(out_json, "w"), indent=2)
     print("wrote", out_json)
 if bad:
-    sys.exit(f"the device's sine output differs from the host's ({expect_bits}) in {bad}")
+    sys.exit(f"the device's sine output differs from the host's (f32 {expect_bits}, int8 {expect_int8}) in {bad}")
 PY

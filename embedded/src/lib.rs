@@ -5,14 +5,17 @@
 //!    `nn::include_network!` (a `const fn` decoding the weight file at compile
 //!    time), classifies 100 test images stored in flash; every output must be
 //!    bit for bit the host's (`assets/mnist_expected.f32`).
+//!    [`mnist_int8`]: the same classifier quantized to int8 on the host
+//!    (`nn::quant`), baked by `nn::include_quantized!`: every output must be
+//!    the host's int8 output bit for bit (`assets/mnist_int8_expected.f32`).
 //! 2. [`xor`]: a 2-4-1 network learns XOR from a seeded initialization on
 //!    fixed buffers, without an allocator: correct truth table, loss < 0.01.
 //! 3. [`sine`]: a 1-16-16-1 network learns sin x on [0, 2π] on the device to
 //!    an MSE below [`sine::MSE_GOAL`].
 //!
 //! `cargo run` (src/main.rs) and `cargo test` (tests/device.rs) both run
-//! [`run_all`]. Output lines starting with `mnist ` have the format of
-//! `assets/mnist_expected.txt`, for the host-side comparison
+//! [`run_all`]. Output lines starting with `mnist ` (`mnist-int8 `) have the
+//! format of `assets/mnist_expected.txt` (`mnist_int8_expected.txt`), for the host-side comparison
 //! (`tests/embedded.rs` in the repository root).
 #![no_std]
 
@@ -22,6 +25,7 @@ use cortex_m::peripheral::SYST;
 pub use cortex_m_semihosting::hprintln as println;
 
 pub mod mnist;
+pub mod mnist_int8;
 pub mod sine;
 pub mod xor;
 
@@ -81,7 +85,8 @@ pub type Check = fn(&mut SYST) -> bool;
 pub fn run_all(syst: &mut SYST) -> bool {
     start_systick(syst);
     let mut all = true;
-    let checks: [(&str, Check); 3] = [("mnist", mnist::check), ("xor", xor::check), ("sine", sine::check)];
+    let checks: [(&str, Check); 4] =
+        [("mnist", mnist::check), ("mnist-int8", mnist_int8::check), ("xor", xor::check), ("sine", sine::check)];
     for (name, check) in checks {
         let ok = check(syst);
         println!("check {}: {}", name, if ok { "ok" } else { "FAILED" });

@@ -28,11 +28,11 @@ const PIXELS: usize = 784;
 /// The first 100 MNIST test images, one byte per pixel.
 static IMAGE_BYTES: &[u8; IMAGES * PIXELS] = include_bytes!("../assets/mnist_test_images.u8");
 /// Their digits.
-static LABELS: &[u8; IMAGES] = include_bytes!("../assets/mnist_test_labels.u8");
+pub(crate) static LABELS: &[u8; IMAGES] = include_bytes!("../assets/mnist_test_labels.u8");
 /// The host's outputs (f32 bits), from the portable scalar kernels.
 static EXPECTED: [[u32; 10]; IMAGES] = expected(include_bytes!("../assets/mnist_expected.f32"));
 
-const fn expected(bytes: &[u8; IMAGES * 40]) -> [[u32; 10]; IMAGES] {
+pub(crate) const fn expected(bytes: &[u8; IMAGES * 40]) -> [[u32; 10]; IMAGES] {
     let mut out = [[0; 10]; IMAGES];
     let mut i = 0;
     while i < IMAGES * 10 {
@@ -49,7 +49,7 @@ pub fn image(i: usize) -> [f32; PIXELS] {
     core::array::from_fn(|j| bytes[j] as f32 / 255.0)
 }
 
-fn argmax(y: &[f32; 10]) -> usize {
+pub(crate) fn argmax(y: &[f32; 10]) -> usize {
     let mut best = 0;
     for (k, &v) in y.iter().enumerate() {
         if v > y[best] {

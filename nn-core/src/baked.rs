@@ -136,7 +136,7 @@ impl ConstText {
         self.u128(n as u128)
     }
 
-    const fn u128(mut self, n: u128) -> Self {
+    pub(crate) const fn u128(mut self, n: u128) -> Self {
         let mut digits = [0u8; 40];
         let mut count = 0;
         let mut n = n;
@@ -386,15 +386,15 @@ pub const fn crc32(bytes: &[u8]) -> u32 {
     !c
 }
 
-const fn u32_at(b: &[u8], at: usize) -> u32 {
+pub(crate) const fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
-const fn u64_at(b: &[u8], at: usize) -> u64 {
+pub(crate) const fn u64_at(b: &[u8], at: usize) -> u64 {
     (u32_at(b, at) as u64) | ((u32_at(b, at + 4) as u64) << 32)
 }
 
-const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -409,7 +409,7 @@ const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Panics with a message built at compile time.
-const fn fail(message: ConstText) -> ! {
+pub(crate) const fn fail(message: ConstText) -> ! {
     panic!("{}", message.as_str())
 }
 

@@ -81,6 +81,8 @@ pub enum Error {
         /// The batch size given.
         found: usize,
     },
+    /// Int8 quantization failed ([`quant`](crate::quant)).
+    Quantization(crate::quant::QuantError),
 }
 
 impl fmt::Display for Error {
@@ -114,6 +116,7 @@ impl fmt::Display for Error {
                 f,
                 "a training batch of {found} sample(s) is too small: batch normalization needs at least {needed} samples per batch to compute a variance"
             ),
+            Error::Quantization(e) => write!(f, "int8 quantization: {e}"),
         }
     }
 }

@@ -37,6 +37,7 @@ mod network;
 pub mod optim;
 #[cfg(feature = "parallel")]
 pub mod parallel;
+pub mod quant;
 pub mod regularize;
 mod rng;
 #[cfg(feature = "safetensors")]

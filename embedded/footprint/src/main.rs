@@ -5,7 +5,9 @@
 //! Built with `--features sine` it runs the 1-16-16-1 f32 sine model baked
 //! into flash from `assets/sine.nnw`; `--features train` adds one Adam training
 //! step on the device (what linking training costs); `--features mnist` runs
-//! the MNIST 784-128-10 model (input: all 784 pixels equal to x). Built without
+//! the MNIST 784-128-10 model (input: all 784 pixels equal to x);
+//! `--features sine-int8` and `--features mnist-int8` the same models
+//! quantized to int8 by `nn::quant` (`assets/*_int8.nnq`). Built without
 //! features it is the empty baseline: the same runtime, the same semihosting
 //! printing (f32 formatting, libm `sinf`), the identity in place of the
 //! network, so that `model − baseline` is the model's own cost.
@@ -31,10 +33,14 @@ use cortex_m_semihosting::{debug, hprintln};
 use nn::prelude::*;
 use panic_semihosting as _;
 
-#[cfg(all(feature = "sine", feature = "mnist"))]
-compile_error!("one model at a time: enable `sine` (or `train`) or `mnist`, not both");
+#[cfg(any(
+    all(feature = "sine", any(feature = "mnist", feature = "sine-int8", feature = "mnist-int8")),
+    all(feature = "mnist", any(feature = "sine-int8", feature = "mnist-int8")),
+    all(feature = "sine-int8", feature = "mnist-int8"),
+))]
+compile_error!("one model at a time: enable `sine` (or `train`), `mnist`, `sine-int8` or `mnist-int8`");
 
-#[cfg(feature = "sine")]
+#[cfg(any(feature = "sine", feature = "sine-int8"))]
 nn::network! {
     /// sin x on [0, 2π], f32: MicroFlow's sine model's shape.
     pub struct Sine {
@@ -47,7 +53,7 @@ nn::network! {
 #[cfg(feature = "sine")]
 static NET: Sine = nn::include_network!(Sine, "../../assets/sine.nnw");
 
-#[cfg(feature = "mnist")]
+#[cfg(any(feature = "mnist", feature = "mnist-int8"))]
 nn::network! {
     /// The MNIST classifier.
     pub struct Mnist {
@@ -60,6 +66,16 @@ nn::network! {
 #[cfg(feature = "mnist")]
 static NET: Mnist = nn::include_network!(Mnist, "../../assets/mnist.nnw");
 
+#[cfg(feature = "sine-int8")]
+nn::quantize_as!(Sine, nn::network![Dense<1, 16, ReLU>, Dense<16, 16, ReLU>, Dense<16, 1>]);
+#[cfg(feature = "sine-int8")]
+static QNET: nn::quant::Int8<Sine> = nn::include_quantized!(Sine, "../../assets/sine_int8.nnq");
+
+#[cfg(feature = "mnist-int8")]
+nn::quantize_as!(Mnist, nn::network![Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax>]);
+#[cfg(feature = "mnist-int8")]
+static QNET: nn::quant::Int8<Mnist> = nn::include_quantized!(Mnist, "../../assets/mnist_int8.nnq");
+
 /// Number of inputs, evenly spaced over [0, 2*pi].
 const N: usize = 10;
 /// SysTick ticks per guest instruction: 25 MHz * 2^8 ns, times 10.
@@ -71,7 +87,11 @@ const BUILD: &str = "nn-sine+train";
 const BUILD: &str = "nn-sine";
 #[cfg(feature = "mnist")]
 const BUILD: &str = "nn-mnist";
-#[cfg(not(any(feature = "sine", feature = "mnist")))]
+#[cfg(feature = "sine-int8")]
+const BUILD: &str = "nn-sine-int8";
+#[cfg(feature = "mnist-int8")]
+const BUILD: &str = "nn-mnist-int8";
+#[cfg(not(any(feature = "sine", feature = "mnist", feature = "sine-int8", feature = "mnist-int8")))]
 const BUILD: &str = "baseline";
 
 /// One inference; never inlined so that what is timed is this call.
@@ -85,7 +105,15 @@ fn infer(x: f32) -> f32 {
     {
         NET.predict(&[x; 784])[0]
     }
-    #[cfg(not(any(feature = "sine", feature = "mnist")))]
+    #[cfg(feature = "sine-int8")]
+    {
+        QNET.predict(&[x])[0]
+    }
+    #[cfg(feature = "mnist-int8")]
+    {
+        QNET.predict(&[x; 784])[0]
+    }
+    #[cfg(not(any(feature = "sine", feature = "mnist", feature = "sine-int8", feature = "mnist-int8")))]
     {
         black_box(x)
     }
