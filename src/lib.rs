@@ -58,7 +58,8 @@ pub use nn_core::*;
 /// (activation, `stride` and `padding` optional, defaults `Identity`, 1, 0),
 /// `MaxPool2d<K>` and `AvgPool2d<K>` (windows of `K × K`, stride `K`, `K`
 /// must divide the height and width) up to `Flatten`, after which a `Dense`
-/// must take exactly `C·H·W` inputs. Image sizes are integer literals.
+/// must take exactly `C·H·W` inputs. Image sizes are integer literals (the
+/// `Dense` after `Flatten` may take a `const`, checked by `cargo build`).
 ///
 /// ```
 /// nn::network! {

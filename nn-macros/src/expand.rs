@@ -160,7 +160,8 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
     let layers = layer_types(&net, &quote!(0));
     let chain = chain_type(&layers);
     let common = common(&layers);
-    let checks = const_checks(&net);
+    let mut checks = const_checks(&net);
+    checks.extend(crate::image::const_checks(&net));
     quote! {
         #common
 
@@ -267,7 +268,8 @@ fn type_form(ty: &TypeNetwork) -> TokenStream {
         };
     }
     let chain = chain_type(&layer_types(&net, &quote!(0)));
-    let checks = const_checks(&net);
+    let mut checks = const_checks(&net);
+    checks.extend(crate::image::const_checks(&net));
     if checks.is_empty() {
         chain
     } else {

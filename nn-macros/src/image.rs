@@ -335,6 +335,43 @@ fn walk(net: &Network, errors: &mut Errors) -> Shapes {
     shapes
 }
 
+/// Compile-time checks of a `Dense` after `Flatten` whose input width is a
+/// `const` name (the macro cannot read it): evaluated by `cargo build`,
+/// spanned on the name, with the message the macro would give.
+pub fn const_checks(net: &Network) -> Vec<TokenStream> {
+    let mut errors = Errors::default();
+    let shapes = walk(net, &mut errors);
+    let mut checks = Vec::new();
+    let mut flattened: Option<(Shape<u64>, &Layer)> = None;
+    for (layer, (before, _)) in net.layers.iter().zip(&shapes) {
+        match &layer.kind {
+            Kind::Flatten => flattened = before.map(|shape| (shape, layer)),
+            Kind::Dense { input: Size::Const { tokens, text }, .. } => {
+                if let Some((shape, flatten)) = flattened {
+                    let message = format!(
+                        "{} takes `{text}` inputs, but {} gives C·H·W = {} = {}, which is not `{text}`",
+                        layer.label(),
+                        flatten.label(),
+                        chw_text(&shape),
+                        shape.flat()
+                    )
+                    .replace('{', "{{")
+                    .replace('}', "}}");
+                    let flat = Literal::usize_unsuffixed(shape.flat() as usize);
+                    let span = tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
+                    checks.push(quote::quote_spanned! {span=>
+                        const _: () = ::core::assert!((#tokens) == #flat, #message);
+                    });
+                }
+                flattened = None;
+            }
+            Kind::Dropout { .. } | Kind::Activation(_) => {}
+            _ => flattened = None,
+        }
+    }
+    checks
+}
+
 /// `16·5·5`
 fn chw_text(shape: &Shape<u64>) -> String {
     format!("{}·{}·{}", shape.channels, shape.height, shape.width)

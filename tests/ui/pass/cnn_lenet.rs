@@ -27,7 +27,12 @@ type Small = nn::network![
     Dense<2, 1, Sigmoid>
 ];
 
+/// The flattened width may be a `const` (checked by `cargo build`).
+const FLAT: usize = 4 * 4 * 4;
+type ConstFlat = nn::network![Input<1, 6, 6>, Conv2d<1, 4, 3>, Flatten, Dense<FLAT, 2>];
+
 fn main() -> Result<(), nn::Error> {
+    assert_eq!(<ConstFlat as Network>::PARAMS, 4 * 9 + 4 + FLAT * 2 + 2);
     assert_eq!(LeNet::PARAMS, 61_706);
     assert_eq!(<LeNet as Network>::INPUT, 784);
     let mut rng = nn::rng(1);
