@@ -8,12 +8,11 @@
 //! Run: `cargo run --release --example mnist` (`-- --help` for the flags).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use clap::{Parser, ValueEnum};
-use nn::data::{mnist, one_hot};
-use nn::fit::{evaluate, EarlyStopping, LearningRateScheduler, Metric, Monitor, Verbosity};
-use nn::prelude::*;
+use clap::Parser;
+use common::OptimizerName;
+
+mod common;
 
 nn::network! {
     /// The MNIST classifier: 784 pixels, 128 hidden units, 10 digits.
@@ -22,17 +21,6 @@ nn::network! {
         dropout: Dropout<0.5>,
         output: Dense<128, 10, Softmax>,
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum OptimizerName {
-    Sgd,
-    Momentum,
-    Nesterov,
-    Adagrad,
-    Rmsprop,
-    Adam,
-    Nadam,
 }
 
 /// Train the MNIST classifier of the card.
@@ -66,141 +54,19 @@ struct Args {
 }
 
 fn main() {
-    let args = match Args::try_parse() {
-        Ok(args) => args,
-        Err(e) if !e.use_stderr() => {
-            // --help, --version
-            print!("{e}");
-            return;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("bad arguments").trim_start_matches("error: ");
-            eprintln!("error: {first} (see --help)");
-            std::process::exit(1);
-        }
-    };
-    if let Err(e) = run(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
-}
-
-fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let started = Instant::now();
-    let data = mnist::load(&args.data)?;
-    let train_y = one_hot::<10>(&data.train_labels)?;
-    let test_y = one_hot::<10>(&data.test_labels)?;
-    let say = |text: String| {
-        if !args.quiet {
-            println!("{text}");
-        }
-    };
-    say(format!(
-        "MNIST: {} training and {} test images, loaded and verified in {:.1}s",
-        data.train_images.len(),
-        data.test_images.len(),
-        started.elapsed().as_secs_f64()
-    ));
-
-    let mut rng = nn::rng(args.seed);
-    let mut net = Mnist::boxed(&mut rng);
-    say(format!("\n{}\n", net.summary()));
-
-    let epochs = args.epochs as usize;
-    let lr = args.lr.unwrap_or(match args.optimizer {
-        OptimizerName::Adam | OptimizerName::Nadam => 2e-3,
-        OptimizerName::Rmsprop => 1e-3,
-        OptimizerName::Adagrad => 1e-2,
-        _ => 0.1,
-    });
-    // Cosine decay of the learning rate over the planned epochs, to lr/100.
-    let schedule = LearningRateScheduler::new(move |epoch, lr0| {
-        let t = (epoch - 1) as f32 / epochs.max(2) as f32;
-        let floor = lr0 / 100.0;
-        floor + 0.5 * (lr0 - floor) * (1.0 + (std::f32::consts::PI * t).cos())
-    });
-    let early = EarlyStopping::new().monitor(Monitor::ValAccuracy).patience(10).restore_best(true);
-    let verbosity = if args.quiet { Verbosity::Quiet } else { Verbosity::Auto };
-    say(format!("training with {:?} (lr {lr}), batch size {}, up to {epochs} epochs", args.optimizer, args.batch_size));
-
-    macro_rules! fit_with {
-        ($opt:expr) => {
-            net.fit(&data.train_images, &train_y)
-                .loss(CrossEntropy)
-                .optimizer($opt)
-                .epochs(epochs)
-                .batch_size(args.batch_size as usize)
-                .seed(args.seed)
-                .validation_split(0.05)
-                .metrics(&[Metric::Accuracy])
-                .callback(schedule)
-                .callback(early)
-                .verbosity(verbosity)
-                .run()?
-        };
-    }
-    let train_started = Instant::now();
-    let history = match args.optimizer {
-        OptimizerName::Sgd => fit_with!(Sgd::new(lr)),
-        OptimizerName::Momentum => fit_with!(Sgd::new(lr).momentum(0.9)),
-        OptimizerName::Nesterov => fit_with!(Sgd::new(lr).momentum(0.9).nesterov(true)),
-        OptimizerName::Adagrad => fit_with!(Adagrad::new(lr)),
-        OptimizerName::Rmsprop => fit_with!(RmsProp::new(lr)),
-        OptimizerName::Adam => fit_with!(Adam::new(lr)),
-        OptimizerName::Nadam => fit_with!(NAdam::new(lr)),
-    };
-    let train_seconds = train_started.elapsed().as_secs_f64();
-    let epochs_run = history.epochs.len();
-
-    let test = evaluate(&*net, &data.test_images, &test_y, &CrossEntropy, &[Metric::Accuracy])?;
-    let accuracy = test.accuracy.unwrap_or(0.0);
-    let mut confusion = [[0usize; 10]; 10];
-    for (x, &label) in data.test_images.iter().zip(&data.test_labels) {
-        let predicted = nn::fit::argmax(&net.predict(x));
-        confusion[label as usize][predicted] += 1;
-    }
-    if !args.quiet {
-        println!("\nconfusion matrix (rows: true digit, columns: predicted) and per-class accuracy");
-        println!("      {}   accuracy", (0..10).map(|d| format!("{d:>5}")).collect::<String>());
-        for (digit, row) in confusion.iter().enumerate() {
-            let total: usize = row.iter().sum();
-            let cells: String = row.iter().map(|n| format!("{n:>5}")).collect();
-            println!("  {digit}   {cells}   {:>6.2}%", 100.0 * row[digit] as f64 / total.max(1) as f64);
-        }
-    }
-    let per_epoch = train_seconds / epochs_run.max(1) as f64;
-    println!(
-        "\ntest accuracy {:.2}% (loss {:.4}) after {epochs_run} epochs, {per_epoch:.1}s per epoch, {:.1}s in all",
-        100.0 * accuracy,
-        test.loss,
-        started.elapsed().as_secs_f64()
-    );
-
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let weights = args.out.join("mnist.nnw");
-    net.save(&weights)?;
-    let curves = args.out.join("learning_curves.svg");
-    history.plot_svg(&curves, "MNIST 784-128-10, learning curves")?;
-    let summary = serde_json::json!({
-        "network": "Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax>",
-        "optimizer": format!("{:?}", args.optimizer).to_lowercase(),
-        "learning_rate": lr,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "epochs": epochs_run,
-        "test_accuracy": accuracy,
-        "test_loss": test.loss,
-        "seconds_training": train_seconds,
-        "seconds_per_epoch": per_epoch,
-        "history": history.epochs.iter().map(|e| serde_json::json!({
-            "epoch": e.epoch, "loss": e.loss, "accuracy": e.accuracy,
-            "val_loss": e.val_loss, "val_accuracy": e.val_accuracy, "lr": e.lr, "seconds": e.seconds,
-        })).collect::<Vec<_>>(),
-    });
-    let summary_path = args.out.join("summary.json");
-    std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
-        .map_err(|e| format!("{}: {e}", summary_path.display()))?;
-    say(format!("wrote {}, {} and {}", weights.display(), curves.display(), summary_path.display()));
-    Ok(())
+    let Some(args) = common::parse_args::<Args>() else { return };
+    common::exit_on_error(common::train::<Mnist>(&common::Job {
+        name: "mnist",
+        title: "MNIST 784-128-10, learning curves",
+        epochs: args.epochs as usize,
+        batch_size: args.batch_size as usize,
+        lr: args.lr,
+        sgd_lr: 0.1,
+        optimizer: args.optimizer,
+        seed: args.seed,
+        patience: 10,
+        out: args.out,
+        data: args.data,
+        quiet: args.quiet,
+    }));
 }

@@ -23,6 +23,8 @@ use nn::data::{mnist, one_hot};
 use nn::fit::{evaluate, Metric, Verbosity};
 use nn::prelude::*;
 
+mod common;
+
 nn::network! {
     /// LeNet-5 with five classes: a feature extractor (conv1..pool2) and a dense head (fc1..output).
     pub struct LeNet5 {
@@ -63,23 +65,8 @@ struct Args {
 }
 
 fn main() {
-    let args = match Args::try_parse() {
-        Ok(args) => args,
-        Err(e) if !e.use_stderr() => {
-            print!("{e}");
-            return;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("bad arguments").trim_start_matches("error: ");
-            eprintln!("error: {first} (see --help)");
-            std::process::exit(1);
-        }
-    };
-    if let Err(e) = run(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    let Some(args) = common::parse_args::<Args>() else { return };
+    common::exit_on_error(run(&args));
 }
 
 type Images = Vec<[f32; 784]>;

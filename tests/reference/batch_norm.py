@@ -42,6 +42,22 @@ def flat(lists):
     return [x for l in lists for x in l]
 
 
+def grad_and_state(net):
+    """The gradient in the layout of params: running statistics hold their new values."""
+    return flat(
+        [
+            net[0].weight.grad.reshape(-1).tolist(),
+            net[0].bias.grad.tolist(),
+            net[1].weight.grad.tolist(),
+            net[1].bias.grad.tolist(),
+            net[1].running_mean.tolist(),
+            net[1].running_var.tolist(),
+            net[3].weight.grad.reshape(-1).tolist(),
+            net[3].bias.grad.tolist(),
+        ]
+    )
+
+
 def main():
     net, g = net_with(7)
     x = torch.randn(5, 4, generator=g) * 2.0 + 0.5
@@ -59,19 +75,7 @@ def main():
         "t": t.reshape(-1).tolist(),
         "y": y.detach().reshape(-1).tolist(),
         "loss": loss.item(),
-        # The gradient in the layout of params: running statistics hold their new values.
-        "grad": flat(
-            [
-                net[0].weight.grad.reshape(-1).tolist(),
-                net[0].bias.grad.tolist(),
-                net[1].weight.grad.tolist(),
-                net[1].bias.grad.tolist(),
-                net[1].running_mean.tolist(),
-                net[1].running_var.tolist(),
-                net[3].weight.grad.reshape(-1).tolist(),
-                net[3].bias.grad.tolist(),
-            ]
-        ),
+        "grad": grad_and_state(net),
     }
 
     net, g = net_with(8)
@@ -91,18 +95,7 @@ def main():
         "t": t.reshape(-1).tolist(),
         "y": y.detach().reshape(-1).tolist(),
         "loss": loss.item(),
-        "grad": flat(
-            [
-                net[0].weight.grad.reshape(-1).tolist(),
-                net[0].bias.grad.tolist(),
-                net[1].weight.grad.tolist(),
-                net[1].bias.grad.tolist(),
-                net[1].running_mean.tolist(),
-                net[1].running_var.tolist(),
-                net[3].weight.grad.reshape(-1).tolist(),
-                net[3].bias.grad.tolist(),
-            ]
-        ),
+        "grad": grad_and_state(net),
     }
 
     net, g = net_with(9)
