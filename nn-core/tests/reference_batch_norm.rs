@@ -218,3 +218,18 @@ fn weight_files_and_safetensors_keep_the_running_statistics() {
     let text = String::from_utf8_lossy(&bytes[8..8 + header]).to_string();
     assert!(text.contains("1.running_mean") && text.contains("1.running_var"), "{text}");
 }
+
+/// A file torch wrote (`safetensors.torch.save_file` of a trained
+/// `BatchNorm1d` network, with its int64 `num_batches_tracked`) loads, and
+/// `predict` gives torch's eval-mode outputs.
+#[test]
+fn a_torch_safetensors_file_with_batch_norm_loads_and_predicts_as_torch() {
+    let data = reference();
+    let case = &data["safetensors"];
+    let path = format!("{}/../tests/reference/safetensors_torch_batchnorm.safetensors", env!("CARGO_MANIFEST_DIR"));
+    let net: Box<Net> = nn_core::safetensors::load(&path, nn_core::safetensors::Keys::Sequential).unwrap();
+    assert!(net.rest.first.running_var != [1.0; 6], "the running statistics were not read");
+    let xs = rows::<4>(&case["x"]);
+    let outputs: Vec<f32> = xs.iter().flat_map(|x| net.predict(x)).collect();
+    close("torch file outputs", &outputs, &case["y"]);
+}

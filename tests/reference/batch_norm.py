@@ -11,6 +11,10 @@ Writes batch_norm.json, read by nn-core/tests/reference_batch_norm.rs:
 - `sgd`: three training steps with SGD(lr=0.1, momentum=0.9, weight_decay=0.01)
   on three batches: every state_dict value after each step (the running
   statistics follow the forward passes; weight decay does not touch them).
+- `safetensors`: the float32 state_dict of such a network after two training
+  steps, saved by `safetensors.torch.save_file` (with torch's int64
+  `num_batches_tracked`) to safetensors_torch_batchnorm.safetensors, and its
+  eval-mode outputs on 4 inputs, computed in float64 from those weights.
 
 Run: python tests/reference/batch_norm.py (needs torch).
 """
@@ -56,6 +60,33 @@ def grad_and_state(net):
             net[3].bias.grad.tolist(),
         ]
     )
+
+
+def torch_file():
+    """A float32 network trained two steps, saved as torch saves it."""
+    import safetensors.torch
+
+    torch.set_default_dtype(torch.float32)
+    g = torch.Generator().manual_seed(10)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Linear(6, 3)
+    )
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for _ in range(2):
+        x = torch.randn(8, 4, generator=g) * 3.0 + 1.0
+        opt.zero_grad()
+        net(x).square().mean().backward()
+        opt.step()
+    here = os.path.dirname(os.path.abspath(__file__))
+    safetensors.torch.save_file(
+        net.state_dict(), os.path.join(here, "safetensors_torch_batchnorm.safetensors"), metadata={"format": "pt"}
+    )
+    x = torch.randn(4, 4, generator=g)
+    net64 = net.double().eval()
+    with torch.no_grad():
+        y = net64(x.double())
+    torch.set_default_dtype(torch.float64)
+    return {"x": x.double().reshape(-1).tolist(), "y": y.reshape(-1).tolist()}
 
 
 def main():
@@ -114,6 +145,8 @@ def main():
             {"x": x.reshape(-1).tolist(), "t": t.reshape(-1).tolist(), "loss": loss.item(), "after": flat(state(net))}
         )
     out["sgd"] = sgd
+
+    out["safetensors"] = torch_file()
 
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "batch_norm.json")
     with open(path, "w") as f:
