@@ -226,7 +226,10 @@ pub trait Network: Layer {
     /// its first `xs.len() × OUTPUT` values are the outputs of the batch. In
     /// [`Mode::Train`] dropout is active. Fails, before touching `grad`, on an
     /// empty batch, on `xs`/`ys` of different lengths, on a small workspace,
-    /// and on a loss that is not finite.
+    /// on a training batch of one sample when the network has
+    /// [state](Layer::STATE) ([`Error::BatchTooSmall`]), and on a loss that is
+    /// not finite. The state values of `grad` are set to the state's next
+    /// values (see [`Layer::STATE`]), not added to.
     ///
     /// With the `parallel` feature, a batch of at least
     /// [`PARALLEL_MIN_BATCH`](crate::parallel::PARALLEL_MIN_BATCH) samples is
@@ -286,8 +289,10 @@ pub trait Network: Layer {
     /// One training step on caller-provided buffers, without allocating:
     /// forward (dropout active), backward, then one update by `opt` with its
     /// state in `opt_state` (`opt.state_len(PARAMS)` values, zero at first).
-    /// `grad` is scratch (overwritten). Returns the mean loss of the batch
-    /// before the update; on any error the parameters are unchanged.
+    /// `grad` is scratch (overwritten). State values (a `BatchNorm`'s running
+    /// statistics) are set to their next values, not moved by `opt`. Returns
+    /// the mean loss of the batch before the update; on any error the
+    /// parameters are unchanged.
     #[allow(clippy::too_many_arguments)]
     fn train_step_in<L: Loss, O: Optimizer>(
         &mut self,
