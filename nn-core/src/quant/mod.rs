@@ -86,7 +86,7 @@
 //! # Files
 //!
 //! [`Int8::to_bytes`] writes the library's weight-file layout with its own
-//! magic (see [`file`]); [`decode_int8`] reads it in a `const fn`, so that
+//! magic (see [`file`](mod@file)); [`decode_int8`] reads it in a `const fn`, so that
 //! [`include_quantized!`](crate::include_quantized) bakes a quantized
 //! network into a `static` in flash, as [`baked`](crate::baked) does for `f32`.
 //! The quantized types are made only of bytes (`i8`, and `i32`/`f32` stored
@@ -486,7 +486,7 @@ impl<N: Quantize> Int8<N> {
         Ok(())
     }
 
-    /// The bytes of the quantized network in the file format of [`file`].
+    /// The bytes of the quantized network in the file format of [`file`](mod@file).
     #[cfg(feature = "alloc")]
     pub fn to_bytes(&self) -> alloc::vec::Vec<u8>
     where
