@@ -267,8 +267,8 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// (and state, such as a `BatchNorm`'s running statistics) keep their
     /// values through the run, as with `requires_grad = False` in torch, for
     /// transfer learning. Its gradient is not computed away (the layers
-    /// before it still learn through it) but is zeroed before penalties'
-    /// norms, clipping and the step, and the values are restored after the
+    /// before it still learn through it) but is zeroed, penalty included,
+    /// before gradient norms, clipping and the step, and the values are restored after the
     /// step, so no optimizer (weight decay included) moves them. An unknown
     /// name is an error of [`run`](Fit::run). May be called for several layers.
     pub fn freeze(mut self, layer: &str) -> Self {
