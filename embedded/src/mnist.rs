@@ -62,37 +62,7 @@ pub(crate) fn argmax(y: &[f32; 10]) -> usize {
 /// Classifies the images from flash, prints one line per image in the format
 /// of `assets/mnist_expected.txt`, and checks the outputs against the host's.
 pub fn check(syst: &mut SYST) -> bool {
-    let (mut same, mut right) = (0, 0);
-    let mut insns = None;
-    for i in 0..IMAGES {
-        let x = image(i);
-        let (y, n) = count_instructions(syst, || MNIST.predict(&x));
-        if i == 0 {
-            insns = n;
-        }
-        let class = argmax(&y);
-        let label = LABELS[i] as usize;
-        right += usize::from(class == label);
-        let bits = y.map(f32::to_bits);
-        same += usize::from(bits == EXPECTED[i]);
-        println!(
-            "mnist {} label={} class={} out={:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x}{}",
-            i,
-            label,
-            class,
-            bits[0],
-            bits[1],
-            bits[2],
-            bits[3],
-            bits[4],
-            bits[5],
-            bits[6],
-            bits[7],
-            bits[8],
-            bits[9],
-            if bits == EXPECTED[i] { "" } else { "  MISMATCH with the host" }
-        );
-    }
+    let (same, right, insns) = classify(syst, "mnist", &EXPECTED, |x| MNIST.predict(x));
     println!(
         "mnist: {} of {} classified right; {} of {} outputs bit-identical to the host's; {} parameters in flash ({} bytes)",
         right,
@@ -106,4 +76,49 @@ pub fn check(syst: &mut SYST) -> bool {
         println!("mnist insns_per_inference: {}", n);
     }
     same == IMAGES
+}
+
+/// Runs `predict` on every test image and prints one line per image, `tag`
+/// first, with the output bits and a mark where they differ from `expected`
+/// (the host's). Returns how many outputs are the host's, how many classes
+/// are right, and the instructions of the first inference.
+pub(crate) fn classify(
+    syst: &mut SYST,
+    tag: &str,
+    expected: &[[u32; 10]; IMAGES],
+    predict: impl Fn(&[f32; PIXELS]) -> [f32; 10],
+) -> (usize, usize, Option<u32>) {
+    let (mut same, mut right) = (0, 0);
+    let mut insns = None;
+    for i in 0..IMAGES {
+        let x = image(i);
+        let (y, n) = count_instructions(syst, || predict(&x));
+        if i == 0 {
+            insns = n;
+        }
+        let class = argmax(&y);
+        let label = LABELS[i] as usize;
+        right += usize::from(class == label);
+        let bits = y.map(f32::to_bits);
+        same += usize::from(bits == expected[i]);
+        println!(
+            "{} {} label={} class={} out={:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x}{}",
+            tag,
+            i,
+            label,
+            class,
+            bits[0],
+            bits[1],
+            bits[2],
+            bits[3],
+            bits[4],
+            bits[5],
+            bits[6],
+            bits[7],
+            bits[8],
+            bits[9],
+            if bits == expected[i] { "" } else { "  MISMATCH with the host" }
+        );
+    }
+    (same, right, insns)
 }

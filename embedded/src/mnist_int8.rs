@@ -7,8 +7,8 @@
 use cortex_m::peripheral::SYST;
 use nn::quant::Int8;
 
-use crate::mnist::{argmax, expected, image, Mnist, IMAGES, LABELS};
-use crate::{count_instructions, println};
+use crate::mnist::{classify, expected, Mnist, IMAGES};
+use crate::println;
 
 nn::quantize_as!(Mnist, nn::network![Dense<784, 128, ReLU>, Dropout<0.5>, Dense<128, 10, Softmax>]);
 
@@ -21,37 +21,7 @@ static EXPECTED: [[u32; 10]; IMAGES] = expected(include_bytes!("../assets/mnist_
 /// Classifies the images from flash in int8, prints one line per image in the
 /// format of `assets/mnist_int8_expected.txt`, and checks the outputs against the host's.
 pub fn check(syst: &mut SYST) -> bool {
-    let (mut same, mut right) = (0, 0);
-    let mut insns = None;
-    for i in 0..IMAGES {
-        let x = image(i);
-        let (y, n) = count_instructions(syst, || MNIST_INT8.predict(&x));
-        if i == 0 {
-            insns = n;
-        }
-        let class = argmax(&y);
-        let label = LABELS[i] as usize;
-        right += usize::from(class == label);
-        let bits = y.map(f32::to_bits);
-        same += usize::from(bits == EXPECTED[i]);
-        println!(
-            "mnist-int8 {} label={} class={} out={:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x},{:08x}{}",
-            i,
-            label,
-            class,
-            bits[0],
-            bits[1],
-            bits[2],
-            bits[3],
-            bits[4],
-            bits[5],
-            bits[6],
-            bits[7],
-            bits[8],
-            bits[9],
-            if bits == EXPECTED[i] { "" } else { "  MISMATCH with the host" }
-        );
-    }
+    let (same, right, insns) = classify(syst, "mnist-int8", &EXPECTED, |x| MNIST_INT8.predict(x));
     println!(
         "mnist-int8: {} of {} classified right; {} of {} outputs bit-identical to the host's int8 path; {} bytes in flash",
         right,
