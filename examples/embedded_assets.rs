@@ -19,7 +19,7 @@
 //! same machine kind gives the same files.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Parser;
 use nn::data::{mnist, one_hot};
@@ -27,6 +27,9 @@ use nn::fit::{argmax, EarlyStopping, LearningRateScheduler, Metric, Monitor, Ver
 use nn::kernel::scalar;
 use nn::prelude::*;
 use nn::Activation;
+
+mod common;
+use common::write;
 
 nn::network! {
     /// The MNIST classifier (the same declaration as in the firmware).
@@ -74,15 +77,8 @@ fn main() {
     // firmware's: the host's default AVX+FMA kernels fuse multiply and add, so
     // their last bit can differ from what the device computes.
     std::env::set_var("NN_KERNEL", "scalar");
-    let args = Args::parse();
-    if let Err(e) = run(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let Some(args) = common::parse_args::<Args>() else { return };
+    common::exit_on_error(run(&args));
 }
 
 /// The output of the MNIST network for one image, with the scalar kernels called one by one.

@@ -20,13 +20,16 @@
 //! same architecture (`--example mnist` writes one).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Parser;
 use nn::data::mnist;
 use nn::fit::argmax;
 use nn::prelude::*;
 use nn::quant::{self, Int8};
+
+mod common;
+use common::write;
 
 nn::network! {
     /// The MNIST classifier (the same declaration as in the firmware).
@@ -82,15 +85,8 @@ fn main() {
     // The calibration runs the f32 network: with the portable scalar kernels
     // (the firmware's), the int8 files are the same on every machine.
     std::env::set_var("NN_KERNEL", "scalar");
-    let args = Args::parse();
-    if let Err(e) = run(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let Some(args) = common::parse_args::<Args>() else { return };
+    common::exit_on_error(run(&args));
 }
 
 fn hex(y: &[f32]) -> String {

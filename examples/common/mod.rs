@@ -38,6 +38,11 @@ pub fn exit_on_error(result: Result<(), Box<dyn std::error::Error>>) {
     }
 }
 
+/// Writes `bytes` to `path`; the error names the file.
+pub fn write(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// The `--optimizer` flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OptimizerName {
