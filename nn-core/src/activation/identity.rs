@@ -13,6 +13,7 @@ unsafe impl bytemuck::Pod for Identity {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for Identity {
+    const EPILOGUE: Option<crate::kernel::Epilogue> = Some(crate::kernel::Epilogue::Identity);
     const NAME: ConstText = ConstText::EMPTY.str("Identity");
     const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("Identity")];
     fn describe(f: &mut dyn fmt::Write) -> fmt::Result {

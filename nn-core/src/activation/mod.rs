@@ -44,6 +44,13 @@ pub unsafe trait Activation: bytemuck::Pod + fmt::Debug {
     /// `true` only for [`Softmax`]: the loss may then fuse its gradient with it.
     const IS_SOFTMAX: bool = false;
 
+    /// The same function as a kernel epilogue, if there is one: then
+    /// [`Dense`](crate::Dense) applies it as the kernel stores each output of
+    /// a single-sample [`predict`](crate::Network::predict), with no
+    /// intermediate buffer (less code and stack on a microcontroller).
+    /// `forward` must give the same bits.
+    const EPILOGUE: Option<crate::kernel::Epilogue> = None;
+
     /// The initializer [`Dense`](crate::Dense) uses for weights in front of
     /// this activation: He (Kaiming) for the ReLU family, Xavier (Glorot) otherwise.
     const DEFAULT_INIT: Init = Init::XavierUniform;

@@ -15,6 +15,7 @@ unsafe impl bytemuck::Pod for ReLU {}
 
 // SAFETY: zero-sized.
 unsafe impl Activation for ReLU {
+    const EPILOGUE: Option<crate::kernel::Epilogue> = Some(crate::kernel::Epilogue::ReLU);
     const DESCRIPTION: &'static [crate::arch::Part] = &[crate::arch::Part::Text("ReLU")];
     const DEFAULT_INIT: Init = Init::HeUniform;
     const NAME: ConstText = ConstText::EMPTY.str("ReLU");

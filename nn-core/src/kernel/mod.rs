@@ -95,6 +95,46 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
     }
 }
 
+/// An element-wise activation applied as a dense kernel stores its outputs
+/// (see [`dense_forward_act`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Epilogue {
+    /// `f(z) = z`.
+    Identity,
+    /// `f(z) = max(0, z)`, written `if z <= 0 { 0 } else { z }` as
+    /// [`ReLU`](crate::ReLU) (NaN stays NaN).
+    ReLU,
+}
+
+impl Epilogue {
+    /// `f(z)`.
+    #[inline]
+    pub fn apply(self, z: f32) -> f32 {
+        match self {
+            Epilogue::Identity => z,
+            Epilogue::ReLU if z <= 0.0 => 0.0,
+            Epilogue::ReLU => z,
+        }
+    }
+}
+
+/// One sample: `y[o] = f(b[o] + Σ_i w[o][i] x[i])` with `x.len()` inputs
+/// and `y.len()` outputs. [`dense_forward`] on a batch of one followed by the
+/// activation `f` (the same bits); on the portable path in one pass, with no
+/// batch loop (the smallest code, for microcontrollers).
+pub fn dense_forward_one(x: &[f32], w: &[f32], b: &[f32], y: &mut [f32], f: Epilogue) {
+    match active() {
+        Kernels::Scalar => scalar::dense_forward_one(x, w, b, y, f),
+        #[allow(unreachable_patterns)]
+        _ => {
+            dense_forward(x, w, b, y, x.len(), y.len());
+            if f != Epilogue::Identity {
+                y.iter_mut().for_each(|y| *y = f.apply(*y));
+            }
+        }
+    }
+}
+
 /// `dw[o][i] += Σ_s dz[s][o] x[s][i]`, `db[o] += Σ_s dz[s][o]`.
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
     match active() {

@@ -97,6 +97,10 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
     }
 
     fn forward_one(&self, x: &[f32], y: &mut [f32]) {
+        if let Some(f) = A::EPILOGUE {
+            kernel::dense_forward_one(&x[..IN], self.weights_flat(), &self.bias, &mut y[..OUT], f);
+            return;
+        }
         let mut z = [0.0f32; OUT];
         kernel::dense_forward(x, self.weights_flat(), &self.bias, &mut z, IN, OUT);
         self.activation.forward(&z, y, OUT);
