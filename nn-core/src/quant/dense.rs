@@ -44,30 +44,34 @@ impl<const IN: usize, const OUT: usize, A: QuantActivation> QDense<IN, OUT, A> {
     /// plus a bias of at most 2³⁰).
     const FITS: () = assert!(IN <= 65_536, "int8 Dense layers take at most 65,536 inputs");
 
-    /// `acc[o] = bias[o] + Σ_i weights[o][i] · x[i]`, for each unit.
+    /// `acc[o] = bias[o] + Σ_i weights[o][i] · x[i]`, for each unit. (The
+    /// sums are written through iterators, never by index, so that no
+    /// bounds check is left at any opt-level.)
     #[inline(always)]
-    fn accumulate(&self, x: &[i8], mut f: impl FnMut(usize, i32)) {
+    fn accumulate(&self, x: &[i8]) -> [i32; OUT] {
         let () = Self::FITS;
         let x = &x[..IN];
+        let mut acc = [0i32; OUT];
         #[cfg(nn_arm_dsp)]
         {
             // Two rows at a time: each load of the input serves both.
             let pairs = self.weights.chunks_exact(2).zip(self.bias.chunks_exact(2));
-            for (p, (rows, bias)) in pairs.enumerate() {
+            for ((rows, bias), acc) in pairs.zip(acc.chunks_exact_mut(2)) {
                 let (a, b) = dot2_dsp(&rows[0], &rows[1], x, bias[0].get(), bias[1].get());
-                // One call site, so that `f` is inlined at opt-level "s" too.
-                for (o, acc) in [(2 * p, a), (2 * p + 1, b)] {
-                    f(o, acc);
-                }
+                acc[0] = a;
+                acc[1] = b;
             }
-            if OUT % 2 == 1 {
-                f(OUT - 1, dot(&self.weights[OUT - 1], x, self.bias[OUT - 1].get()));
+            if let (Some(acc), Some(row), Some(bias)) = (acc.last_mut(), self.weights.last(), self.bias.last()) {
+                if OUT % 2 == 1 {
+                    *acc = dot(row, x, bias.get());
+                }
             }
         }
         #[cfg(not(nn_arm_dsp))]
-        for (o, (row, bias)) in self.weights.iter().zip(&self.bias).enumerate() {
-            f(o, dot(row, x, bias.get()));
+        for ((acc, row), bias) in acc.iter_mut().zip(&self.weights).zip(&self.bias) {
+            *acc = dot(row, x, bias.get());
         }
+        acc
     }
 
     /// The pre-activations in `f32`: `acc · (s_x · s_w[o])`.
@@ -75,7 +79,9 @@ impl<const IN: usize, const OUT: usize, A: QuantActivation> QDense<IN, OUT, A> {
     fn pre_activations(&self, x: &[i8], input: QParams) -> [f32; OUT] {
         let mut z = [0.0f32; OUT];
         let sx = input.scale();
-        self.accumulate(x, |o, acc| z[o] = acc as f32 * (sx * self.weight_scale[o].get()));
+        for ((z, &acc), s) in z.iter_mut().zip(&self.accumulate(x)).zip(&self.weight_scale) {
+            *z = acc as f32 * (sx * s.get());
+        }
         z
     }
 }
@@ -186,10 +192,12 @@ unsafe impl<const IN: usize, const OUT: usize, A: QuantActivation> QLayer for QD
             QuantKind::Identity | QuantKind::ReLU => {
                 let zero = i32::from(self.output.zero());
                 let low = if A::KIND == QuantKind::ReLU { zero.max(-128) } else { -128 };
-                self.accumulate(x, |o, acc| {
-                    let q = requantize(acc, self.multiplier[o].get(), self.shift[o]).saturating_add(zero);
-                    y[o] = q.clamp(low, 127) as i8;
-                });
+                let acc = self.accumulate(x);
+                let units = y.iter_mut().zip(&acc).zip(&self.multiplier).zip(&self.shift);
+                for (((y, &acc), m), &shift) in units {
+                    let q = requantize(acc, m.get(), shift).saturating_add(zero);
+                    *y = q.clamp(low, 127) as i8;
+                }
             }
             QuantKind::Float => {
                 let z = self.pre_activations(x, input);
