@@ -49,6 +49,12 @@ for opt in s 3; do
         cp "$work/target-o$opt/thumbv7em-none-eabihf/release/nn-footprint" "$elf"
         log="$work/log/$variant-o$opt.txt"
         "$size" -A "$elf" > "$work/log/$variant-o$opt.size.txt"
+        # No panicking call in the inference and training code (docs/embedded.md,
+        # "Bounds checks in the hot loops").
+        panics="$("$objdump" -d --no-show-raw-insn -C "$elf" \
+            | awk '/^[0-9a-f]+ <(nn_core|nn_footprint::infer|nn_footprint::train)/{f=1} /^$/{f=0}
+                   f && /bl[[:space:]].*(panic_bounds_check|slice_index|unwrap_failed)/')"
+        [[ -z $panics ]] || { echo "a panicking call in the hot code ($variant, opt $opt):"; echo "$panics"; exit 1; }
         read -r text data bss _ < <("$size" -B "$elf" | sed -n 2p)
         "${qemu[@]}" -kernel "$elf" > "$log" 2>&1 || { echo "QEMU run failed ($variant, opt $opt):"; cat "$log"; exit 1; }
         echo "== $variant, opt-level $opt"; cat "$log"
@@ -119,6 +125,14 @@ if out_json:
            "builds": {f"{k[0]}-opt-{k[1]}": v for k, v in res.items()}, "increment_over_baseline": inc}
     json.dump(doc, open(out_json, "w"), indent=2)
     print("wrote", out_json)
+# The goals of the embedded issue: in f32, no more flash than MicroFlow's sine
+# model and fewer instructions per inference, at both opt levels.
+missed = [f"opt {o}: {k} {inc[f'sine-opt-{o}'][k]:,} against MicroFlow's {mf[o][m]:,}"
+          for o in ("s", "3") for k, m, strict in (("flash_bytes", "flash", False), ("insns_per_inference", "insns", True))
+          if inc[f"sine-opt-{o}"][k] > mf[o][m] or (strict and inc[f"sine-opt-{o}"][k] == mf[o][m])]
+print("f32 sine against MicroFlow (flash no more, fewer instructions, both opt levels):", "; ".join(missed) or "met")
 if bad:
     sys.exit(f"the device's sine output differs from the host's (f32 {expect_bits}, int8 {expect_int8}) in {bad}")
+if missed:
+    sys.exit("the f32 sine model misses MicroFlow's figures: " + "; ".join(missed))
 PY

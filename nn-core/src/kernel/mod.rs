@@ -96,7 +96,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
 }
 
 /// An element-wise activation applied as a dense kernel stores its outputs
-/// (see [`dense_forward_act`]).
+/// (see [`dense_forward_one`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Epilogue {
     /// `f(z) = z`.
@@ -125,7 +125,6 @@ impl Epilogue {
 pub fn dense_forward_one(x: &[f32], w: &[f32], b: &[f32], y: &mut [f32], f: Epilogue) {
     match active() {
         Kernels::Scalar => scalar::dense_forward_one(x, w, b, y, f),
-        #[allow(unreachable_patterns)]
         _ => {
             dense_forward(x, w, b, y, x.len(), y.len());
             if f != Epilogue::Identity {
