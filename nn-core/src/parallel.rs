@@ -9,9 +9,9 @@
 //!   from its own generator, seeded in chunk order from the caller's.
 //! - The loss and its gradient with respect to the outputs are computed on
 //!   the calling thread, in sample order (so the loss is the same bits).
-//! - Each chunk's backward pass adds its parameter gradient into a buffer of
-//!   its own; the buffers are then added to the caller's gradient in chunk
-//!   order. The result is therefore deterministic for a given number of
+//! - The first chunk's backward pass adds its parameter gradient into the
+//!   caller's gradient, each other chunk's into a buffer of its own; the
+//!   buffers are then added to the caller's gradient in chunk order. The result is therefore deterministic for a given number of
 //!   threads (it differs from the one-thread sum by rounding).
 //!
 //! The gradient buffers are per-thread scratch memory of the calling thread,
@@ -157,55 +157,60 @@ pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(
         *g *= scale;
     }
 
-    // backward, one chunk per thread, each into its own gradient buffer
+    // backward, one chunk per thread: the first adds into `grad` itself, the
+    // others each into a gradient buffer of their own
     let params = N::PARAMS;
-    crate::scratch::with_scratch_slot(1, chunks * params, |grads| {
+    crate::scratch::with_scratch_slot(1, (chunks - 1) * params, |grads| {
         struct Backward<'a> {
             x: &'a [f32],
             y: &'a [f32],
             dy: &'a mut [f32],
             cache: &'a mut [f32],
             grad: &'a mut [f32],
+            own: bool,
             n: usize,
         }
-        let (dys, caches, gs) = (
-            cut(&mut *dy, batch, chunks, n_out),
-            cut(&mut *cache, batch, chunks, n_cache),
-            cut(grads, chunks, chunks, params),
-        );
-        let mut jobs: [Option<Backward<'_>>; MAX_CHUNKS] = Default::default();
-        for (c, (((job, dy), cache), grad)) in jobs.iter_mut().zip(dys).zip(caches).zip(gs).enumerate().take(chunks) {
-            let (s, e) = bounds(batch, chunks, c);
-            let (x, y) = (&x[s * N::IN..e * N::IN], &y[s * n_out..e * n_out]);
-            *job = Some(Backward { x, y, dy, cache, grad, n: e - s });
+        {
+            let (dys, caches) = (cut(&mut *dy, batch, chunks, n_out), cut(&mut *cache, batch, chunks, n_cache));
+            let (mut first, mut rest) =
+                (Some(grad.params_mut()), cut(&mut *grads, chunks - 1, chunks - 1, params).into_iter());
+            let mut jobs: [Option<Backward<'_>>; MAX_CHUNKS] = Default::default();
+            for (c, ((job, dy), cache)) in jobs.iter_mut().zip(dys).zip(caches).enumerate().take(chunks) {
+                let (s, e) = bounds(batch, chunks, c);
+                let (x, y) = (&x[s * N::IN..e * N::IN], &y[s * n_out..e * n_out]);
+                let (grad, own) = match first.take() {
+                    Some(g) => (g, false),
+                    None => (rest.next().expect("a buffer per chunk after the first"), true),
+                };
+                *job = Some(Backward { x, y, dy, cache, grad, own, n: e - s });
+            }
+            par_each(&mut jobs[..chunks], &|job: &mut Option<Backward<'_>>| {
+                let job = job.as_mut().expect("a job per chunk");
+                if job.own {
+                    job.grad.fill(0.0);
+                }
+                let g: &mut N = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(&mut *job.grad));
+                shared.get().backward(job.x, job.y, job.cache, job.dy, None, g, job.n, fused);
+            });
         }
-        par_each(&mut jobs[..chunks], &|job: &mut Option<Backward<'_>>| {
-            let job = job.as_mut().expect("a job per chunk");
-            job.grad.fill(0.0);
-            let g: &mut N = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(&mut *job.grad));
-            shared.get().backward(job.x, job.y, job.cache, job.dy, None, g, job.n, fused);
-        });
-        // reduce in chunk order (each value on its own: split over threads
-        // by ranges of parameters, the same bits)
+        // add the other chunks' buffers in chunk order (each value on its
+        // own: split over threads by ranges of parameters, the same bits)
         let grads: &[f32] = grads;
-        fn reduce(grad: &mut [f32], grads: &[f32], offset: usize, params: usize, chunks: usize) {
+        fn reduce(grad: &mut [f32], grads: &[f32], offset: usize, params: usize) {
             if grad.len() >= 2 * PARALLEL_MIN_PARAMS {
                 let h = grad.len() / 2;
                 let (a, b) = grad.split_at_mut(h);
-                rayon::join(
-                    || reduce(a, grads, offset, params, chunks),
-                    || reduce(b, grads, offset + h, params, chunks),
-                );
+                rayon::join(|| reduce(a, grads, offset, params), || reduce(b, grads, offset + h, params));
                 return;
             }
-            for c in 0..chunks {
-                let g = &grads[c * params + offset..c * params + offset + grad.len()];
-                for (a, &b) in grad.iter_mut().zip(g) {
+            let len = grad.len();
+            for g in grads.chunks_exact(params) {
+                for (a, &b) in grad.iter_mut().zip(&g[offset..offset + len]) {
                     *a += b;
                 }
             }
         }
-        reduce(grad.params_mut(), grads, 0, params, chunks);
+        reduce(grad.params_mut(), grads, 0, params);
     });
     Ok(mean)
 }
