@@ -4,8 +4,9 @@
 //! `examples/cnn.rs`), one JSON object per line on stdout.
 //!
 //! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|cnn|parallel|kernels|callgrind]`
-//! (with `--features parallel`: also training at batch 256 and inference at
-//! batch 10,000 on rayon's threads; set `RAYON_NUM_THREADS` to choose how many).
+//! (with `--features parallel`: also training at batch 256, with `fit` and with
+//! `train_step` alone, and inference at batch 10,000 on rayon's threads; set
+//! `RAYON_NUM_THREADS` to choose how many).
 //!
 //! Each figure is the median of `--repeats` timed runs, timed by the CPU time
 //! of the thread (so that other processes on a shared machine do not count;
@@ -174,6 +175,22 @@ fn args() -> Args {
     a
 }
 
+/// Training samples per second of `train_step` alone (Adam, `CrossEntropy`,
+/// dropout active) on the consecutive batches of `batch` samples of one pass
+/// over the data: no shuffling, no gathering, no metrics, median of the repeats.
+#[cfg(feature = "parallel")]
+fn step_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize, repeats: usize) -> f64 {
+    let mut opt = Adam::new(1e-3);
+    let mut rng = nn::rng(7);
+    let n = xs.len() / batch * batch;
+    let seconds = time(repeats, || {
+        for (x, y) in xs[..n].chunks(batch).zip(ys[..n].chunks(batch)) {
+            net.train_step(x, y, &CrossEntropy, &mut opt, &mut rng).expect("training");
+        }
+    });
+    n as f64 / seconds
+}
+
 /// Training samples per second: `fit` over `n` samples (shuffled mini-batches), median of the repeats.
 fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize, repeats: usize) -> f64 {
     let mut opt = Some(Adam::new(1e-3));
@@ -253,6 +270,7 @@ fn main() {
         // wall clock on both sides of the 1-thread vs n-thread ratio
         WALL.store(true, std::sync::atomic::Ordering::Relaxed);
         emit("train_samples_per_s_b256", train_rate(&mut net, xs, ys, 256, repeats.min(5)), "samples/s", threads);
+        emit("train_step_samples_per_s_b256", step_rate(&mut net, xs, ys, 256, repeats.min(5)), "samples/s", threads);
         let s = time(repeats, || net.predict_batch(test, &mut out).unwrap());
         emit("predict_b10000_samples_per_s", test.len() as f64 / s, "samples/s", threads);
     }

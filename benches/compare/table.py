@@ -59,7 +59,8 @@ def main():
                 print(f"| {label} | {fmt(a['value'], a['unit'])} | {fmt(b['value'], b['unit'])} | "
                       f"{ratio:.2f}× {'faster' if ratio >= 1 else 'as fast'} |")
     par = [(fig, label) for fig, label in [
-        ("train_samples_per_s_b256", "training, Adam, batch 256 (samples/s)"),
+        ("train_samples_per_s_b256", "training with `fit`, Adam, batch 256 (samples/s)"),
+        ("train_step_samples_per_s_b256", "`train_step` alone, Adam, batch 256 (samples/s)"),
         ("predict_b10000_samples_per_s", "inference, batch 10,000 (samples/s)")]]
     threads = sorted({t for (i, f, t) in figs if i == "nn-parallel"})
     if len(threads) >= 2:

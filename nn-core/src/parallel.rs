@@ -85,6 +85,39 @@ fn cut<T>(mut slice: &mut [T], batch: usize, chunks: usize, per: usize) -> [&mut
     out
 }
 
+/// `dst[k] = src[idx[k]]` for every `k` (the rows of a shuffled batch), in
+/// two halves on two threads when the batch would be split
+/// ([`chunks_for`] > 1).
+pub(crate) fn gather<T: bytemuck::Pod>(dst: &mut alloc::vec::Vec<T>, src: &[T], idx: &[usize]) {
+    dst.clear();
+    if chunks_for(idx.len()) < 2 || core::mem::size_of::<T>() % 4 != 0 || core::mem::align_of::<T>() < 4 {
+        dst.extend(idx.iter().map(|&i| src[i]));
+        return;
+    }
+    dst.resize(idx.len(), T::zeroed());
+    let width = core::mem::size_of::<T>() / 4;
+    let (d, src): (&mut [f32], &[f32]) = (bytemuck::cast_slice_mut(dst), bytemuck::cast_slice(src));
+    let (d0, d1) = d.split_at_mut(idx.len() / 2 * width);
+    let (i0, i1) = idx.split_at(idx.len() / 2);
+    let copy = |d: &mut [f32], i: &[usize]| {
+        for (d, &i) in d.chunks_exact_mut(width).zip(i) {
+            d.copy_from_slice(&src[i * width..(i + 1) * width]);
+        }
+    };
+    rayon::join(|| copy(d0, i0), || copy(d1, i1));
+}
+
+/// `values.fill(0.0)`, in two halves on two threads for at least
+/// 2 × [`PARALLEL_MIN_PARAMS`] values.
+pub(crate) fn fill_zero(values: &mut [f32]) {
+    if values.len() < 2 * PARALLEL_MIN_PARAMS || rayon::current_num_threads() < 2 {
+        values.fill(0.0);
+        return;
+    }
+    let (a, b) = values.split_at_mut(values.len() / 2);
+    rayon::join(|| a.fill(0.0), || b.fill(0.0));
+}
+
 /// [`Network::loss_and_grad_in`] over `chunks` (≥ 2) threads.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(

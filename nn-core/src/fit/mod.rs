@@ -414,11 +414,20 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
                     // sample is left out of this epoch (torch `drop_last` for it).
                     continue;
                 }
-                bx.clear();
-                by.clear();
-                bx.extend(chunk.iter().map(|&i| self.xs[i]));
-                by.extend(chunk.iter().map(|&i| self.ys[i]));
-                grad.params_mut().fill(0.0);
+                #[cfg(feature = "parallel")]
+                {
+                    crate::parallel::gather(&mut bx, self.xs, chunk);
+                    crate::parallel::gather(&mut by, self.ys, chunk);
+                    crate::parallel::fill_zero(grad.params_mut());
+                }
+                #[cfg(not(feature = "parallel"))]
+                {
+                    bx.clear();
+                    by.clear();
+                    bx.extend(chunk.iter().map(|&i| self.xs[i]));
+                    by.extend(chunk.iter().map(|&i| self.ys[i]));
+                    grad.params_mut().fill(0.0);
+                }
                 let loss = match self.net.loss_and_grad_in(
                     &bx,
                     &by,
