@@ -274,7 +274,9 @@ pub(crate) fn predict_chunks<N: Network>(net: &N, x: &[f32], y: &mut [f32], batc
         );
     }
     split(x, y, batch, chunk, (n_in, n_out), &|x, y, n| {
-        crate::scratch::with_scratch(chunk.min(n) * N::CACHE, |cache| {
+        // Sized for a whole chunk whatever `n`, so that a thread's scratch
+        // memory fits the next call's chunk too (no allocation after the first).
+        crate::scratch::with_scratch(chunk * N::CACHE, |cache| {
             let mut s = 0;
             while s < n {
                 let m = chunk.min(n - s);

@@ -293,8 +293,14 @@ fn train_step_and_predict_batch_allocate_only_on_their_first_call() {
         net.predict_batch(&xs[at..], &mut out[at..]).unwrap();
     }
     let allocated = allocations() - before;
+    // With `parallel`, each call that hands work to rayon's pool from outside
+    // it (Adam's update, a batch of 256 or more) pushes a job on rayon's
+    // injector queue, which allocates a block on the calling thread about once
+    // every 63 jobs (measured: 10 allocations in 630 `rayon::join`s from the
+    // main thread, with 1 or 2 threads). Our own buffers never allocate again.
+    let rayon_blocks = if cfg!(feature = "parallel") { 1 } else { 0 };
     if !kernels_allocate() {
-        assert_eq!(allocated, 0, "20 train_step and predict_batch calls allocated {allocated} times");
+        assert!(allocated <= rayon_blocks, "20 train_step and predict_batch calls allocated {allocated} times");
     }
     // the batched predictions are the per-sample ones
     net.predict_batch(&xs, &mut out).unwrap();
