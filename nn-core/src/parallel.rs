@@ -11,8 +11,9 @@
 //!   the calling thread, in sample order (so the loss is the same bits).
 //! - The first chunk's backward pass adds its parameter gradient into the
 //!   caller's gradient, each other chunk's into a buffer of its own; the
-//!   buffers are then added to the caller's gradient in chunk order. The result is therefore deterministic for a given number of
-//!   threads (it differs from the one-thread sum by rounding).
+//!   buffers are then added to the caller's gradient in chunk order. The
+//!   result is therefore deterministic for a given number of threads (it
+//!   differs from the one-thread sum by rounding).
 //!
 //! The gradient buffers are per-thread scratch memory of the calling thread,
 //! allocated on its first large batch and reused after that.
