@@ -380,7 +380,7 @@ const fn in_interval(low: u64, high: u64, exp: i32, c: u64, j: i32, inclusive: b
 
 /// The digits of `c` without trailing zeros, and the exponent `k` with `c · 10^j = 0.digits × 10^k`.
 const fn digits_of(mut c: u64, mut j: i32) -> ([u8; 17], usize, i32) {
-    while c != 0 && c % 10 == 0 {
+    while c != 0 && c.is_multiple_of(10) {
         c /= 10;
         j += 1;
     }

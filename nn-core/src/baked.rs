@@ -345,7 +345,7 @@ const fn shortest(x: f32) -> (u128, i32) {
         if found {
             let mut n = best;
             let mut k = k;
-            while n % 10 == 0 {
+            while n.is_multiple_of(10) {
                 n /= 10;
                 k += 1;
             }

@@ -28,6 +28,8 @@
 
 use core::arch::x86_64::*;
 
+pub mod avx512;
+
 /// Whether the CPU has AVX and FMA (checked once by `std`, then a cached load).
 #[inline]
 pub fn available() -> bool {
@@ -106,7 +108,7 @@ pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, 
 /// `((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7))`.
 #[inline]
 #[target_feature(enable = "avx,fma")]
-fn hsum(v: __m256) -> f32 {
+pub(crate) fn hsum(v: __m256) -> f32 {
     let lo = _mm256_castps256_ps128(v);
     let hi = _mm256_extractf128_ps::<1>(v);
     let a = _mm_add_ps(lo, hi); // s0+s4, s1+s5, s2+s6, s3+s7
@@ -350,7 +352,7 @@ unsafe fn outer(
     let zeros = a_all.iter().filter(|&&v| v == 0.0).count();
     // a stride of a multiple of 1 KiB puts the rows read together in few
     // L1 sets (and pages): then pack
-    let aliasing = |stride: usize| stride >= 256 && stride % 256 == 0;
+    let aliasing = |stride: usize| stride >= 256 && stride.is_multiple_of(256);
     // SAFETY: the caller's.
     unsafe {
         if zeros as f32 >= SPARSE_FROM * a_all.len() as f32 {

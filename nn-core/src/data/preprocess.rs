@@ -94,7 +94,7 @@ pub struct ChannelZScore<const C: usize> {
 
 impl<const C: usize> ChannelZScore<C> {
     fn check<const N: usize>() -> Result<usize> {
-        if C == 0 || N % C != 0 {
+        if C == 0 || !N.is_multiple_of(C) {
             return Err(Error::data(
                 "ChannelZScore",
                 alloc::format!("rows of {N} values do not split into {C} channels of equal size"),

@@ -264,7 +264,7 @@ impl<F> EveryEpochs<F> {
 
 impl<N, F: FnMut(&Epoch, &N) -> Result<()>> Callback<N> for EveryEpochs<F> {
     fn on_epoch_end(&mut self, logs: &Epoch, ctx: &mut Context<'_, N>) -> Result<Control> {
-        if logs.epoch % self.every == 0 {
+        if logs.epoch.is_multiple_of(self.every) {
             (self.action)(logs, ctx.net)?;
         }
         Ok(Control::Continue)
@@ -501,7 +501,7 @@ impl Checkpoint {
 
 impl<N: Network> Callback<N> for Checkpoint {
     fn on_epoch_end(&mut self, logs: &Epoch, ctx: &mut Context<'_, N>) -> Result<Control> {
-        if logs.epoch % self.every == 0 {
+        if logs.epoch.is_multiple_of(self.every) {
             self.save(logs.epoch, ctx.net)?;
         }
         Ok(Control::Continue)

@@ -1,7 +1,7 @@
 //! Dense-layer kernels on row-major slices.
 //!
 //! The kernels take slices and sizes, not const generics, so that every new
-//! network shape reuses the same compiled code. Three implementations:
+//! network shape reuses the same compiled code. The implementations:
 //!
 //! - [`scalar`]: portable, with a fixed and documented summation order; the
 //!   specification, and the only path without the `std` feature (bare metal).
@@ -9,6 +9,10 @@
 //!   register-blocked dot products (forward, and the matrix-vector product of
 //!   a single sample) and outer products (gradients) on the slices in place,
 //!   summing in the scalar order (with fused multiply-adds). No allocation.
+//! - [`x86::avx512`] (feature `std`, x86-64 with AVX-512F, detected at run
+//!   time; the default there): the forward pass on 512-bit registers, each
+//!   holding the partial sums of two dot products, so the same order and the
+//!   same bits as [`x86`]; small batches and the gradients go to [`x86`].
 //! - [`gemm`] (feature `std`): the `matrixmultiply` crate's packed SIMD GEMM,
 //!   for batches of at least [`GEMM_MIN_BATCH`] rows where the AVX kernels
 //!   are not available (other architectures, x86-64 without FMA). It
@@ -16,8 +20,9 @@
 //!
 //! The functions here pick one ([`active`]). Each fast kernel is tested
 //! against `scalar` on awkward sizes. With `std`, the environment variable
-//! `NN_KERNEL=scalar|gemm|x86`, read once, forces a choice (for benchmarks
-//! and debugging; an unavailable choice falls back to `scalar`).
+//! `NN_KERNEL=scalar|gemm|x86|avx512`, read once, forces a choice (for
+//! benchmarks and debugging; `x86`, also spelled `avx2`, is the AVX+FMA
+//! kernels without AVX-512; an unavailable choice falls back to `scalar`).
 
 pub mod conv;
 #[cfg(feature = "std")]
@@ -41,6 +46,8 @@ pub enum Kernels {
     Gemm,
     /// [`x86`] for every batch.
     X86,
+    /// [`x86::avx512`] for every batch (the same bits as [`Kernels::X86`]).
+    Avx512,
 }
 
 /// The kernels in use on this machine and build.
@@ -54,6 +61,7 @@ pub fn active() -> Kernels {
             1 => Kernels::Scalar,
             2 => Kernels::Gemm,
             3 => Kernels::X86,
+            4 => Kernels::Avx512,
             _ => {
                 let k = choose();
                 CHOICE.store(k as u8 + 1, Ordering::Relaxed);
@@ -71,14 +79,16 @@ pub fn active() -> Kernels {
 #[cold]
 fn choose() -> Kernels {
     #[cfg(target_arch = "x86_64")]
-    let x86 = x86::available();
+    let (x86, avx512) = (x86::available(), x86::avx512::available());
     #[cfg(not(target_arch = "x86_64"))]
-    let x86 = false;
+    let (x86, avx512) = (false, false);
     match std::env::var("NN_KERNEL").as_deref() {
         Ok("scalar") => Kernels::Scalar,
         Ok("gemm") => Kernels::Gemm,
-        Ok("x86") if x86 => Kernels::X86,
-        Ok("x86") => Kernels::Scalar,
+        Ok("x86" | "avx2") if x86 => Kernels::X86,
+        Ok("avx512") if avx512 => Kernels::Avx512,
+        Ok("x86" | "avx2" | "avx512") => Kernels::Scalar,
+        _ if avx512 => Kernels::Avx512,
         _ if x86 => Kernels::X86,
         _ => Kernels::Gemm,
     }
@@ -89,6 +99,8 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Kernels::X86 if n_in > 0 => x86::dense_forward(x, w, b, z, n_in, n_out),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Kernels::Avx512 if n_in > 0 => x86::avx512::dense_forward(x, w, b, z, n_in, n_out),
         #[cfg(feature = "std")]
         Kernels::Gemm if z.len() / n_out.max(1) >= GEMM_MIN_BATCH => gemm::dense_forward(x, w, b, z, n_in, n_out),
         _ => scalar::dense_forward(x, w, b, z, n_in, n_out),
@@ -138,7 +150,7 @@ pub fn dense_forward_one(x: &[f32], w: &[f32], b: &[f32], y: &mut [f32], f: Epil
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        Kernels::X86 if n_in > 0 => x86::dense_backward_params(x, dz, dw, db, n_in, n_out),
+        Kernels::X86 | Kernels::Avx512 if n_in > 0 => x86::dense_backward_params(x, dz, dw, db, n_in, n_out),
         #[cfg(feature = "std")]
         Kernels::Gemm if dz.len() / n_out.max(1) >= GEMM_MIN_BATCH => {
             gemm::dense_backward_params(x, dz, dw, db, n_in, n_out)
@@ -151,7 +163,7 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
 pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        Kernels::X86 if n_in > 0 => x86::dense_backward_input(dz, w, dx, n_in, n_out),
+        Kernels::X86 | Kernels::Avx512 if n_in > 0 => x86::dense_backward_input(dz, w, dx, n_in, n_out),
         #[cfg(feature = "std")]
         Kernels::Gemm if dz.len() / n_out.max(1) >= GEMM_MIN_BATCH => {
             gemm::dense_backward_input(dz, w, dx, n_in, n_out)
@@ -238,6 +250,38 @@ mod x86_tests {
         for size in [(65, 27, 256), (70, 512, 300), (3, 256, 1024), (1, 256, 5)] {
             for zeros in [0, 1] {
                 check(size, zeros);
+            }
+        }
+    }
+
+    /// The AVX-512 kernels give the AVX kernels' bits (the same summation
+    /// order, the same fused multiply-adds), so also agree with the scalar
+    /// specification, on awkward sizes, including the blocks' edges (4
+    /// samples × 8 units, 32-sample blocks, 16-column vectors).
+    #[test]
+    fn avx512_gives_the_avx_bits() {
+        if !x86::avx512::available() {
+            std::eprintln!("no AVX-512F on this CPU: skipped");
+            return;
+        }
+        let batches = [1usize, 2, 3, 4, 5, 7, 8, 9, 17, 31, 32, 33, 64, 65, 129];
+        let widths = [1usize, 2, 3, 7, 8, 9, 15, 16, 17, 24, 25, 33, 129, 784];
+        for &batch in &batches {
+            for &n_in in &widths {
+                for &n_out in &[1usize, 2, 3, 5, 7, 8, 9, 10, 15, 16, 17, 33, 128] {
+                    let x = data(batch * n_in, 1);
+                    let w = data(n_out * n_in, 2);
+                    let b = data(n_out, 3);
+                    let (mut z1, mut z2) = (std::vec![0.0; batch * n_out], std::vec![0.0; batch * n_out]);
+                    x86::avx512::dense_forward(&x, &w, &b, &mut z1, n_in, n_out);
+                    x86::dense_forward(&x, &w, &b, &mut z2, n_in, n_out);
+                    let (bits1, bits2): (Vec<u32>, Vec<u32>) =
+                        (z1.iter().map(|v| v.to_bits()).collect(), z2.iter().map(|v| v.to_bits()).collect());
+                    assert_eq!(bits1, bits2, "z, batch {batch}, {n_in} -> {n_out}");
+                    let mut z3 = std::vec![0.0; batch * n_out];
+                    scalar::dense_forward(&x, &w, &b, &mut z3, n_in, n_out);
+                    close(&z1, &z3, "z", (batch, n_in, n_out), n_in);
+                }
             }
         }
     }

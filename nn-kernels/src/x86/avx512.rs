@@ -1,0 +1,349 @@
+//! AVX-512 kernels for x86-64 (AVX-512F, chosen at run time by
+//! [`available`]), with no allocation, summing in the order of the AVX
+//! kernels of the parent module, and so giving their bits:
+//!
+//! - forward: a 512-bit register holds the 8 partial sums of *two* dot
+//!   products (units `o` and `o + 1` in its low and high halves), each half
+//!   accumulating exactly as one 256-bit register of the AVX kernel does:
+//!   lane `i % 8` takes element `i`, a fused multiply-add per element in
+//!   increasing `i`. Each half is then reduced in [`scalar::dot`]'s pairwise
+//!   order `((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7))` (8 units at a time, with
+//!   shuffles across registers), the tail `n − n % 8 ..` added in order, and
+//!   the bias added last.
+//! - Blocking: 6 samples × 8 units (24 accumulators) per micro-kernel; the
+//!   8 inputs of a sample are broadcast to both halves straight from memory,
+//!   the weights of 4 unit pairs are copied (per chunk of 256 inputs) into a
+//!   stack buffer where each pair's two rows are interleaved in steps of 8,
+//!   so that one load fills a register. Between chunks the partial sums wait
+//!   in a stack buffer, unrounded, so chunking does not change the result.
+//! - A batch below 4 goes to the AVX kernels (the matrix-vector product of a
+//!   single sample is bound by reading the weights, not by arithmetic).
+//!
+//! [`scalar`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/
+//! [`scalar::dot`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/fn.dot.html
+
+use core::arch::x86_64::*;
+
+use super::hsum;
+
+/// Whether the CPU has AVX-512F as well as AVX and FMA (checked once by
+/// `std`, then a cached load).
+#[inline]
+pub fn available() -> bool {
+    super::available() && std::is_x86_feature_detected!("avx512f")
+}
+
+/// Batches below this go to the AVX kernels.
+const MIN_BATCH: usize = 4;
+/// Samples per micro-kernel.
+const MR: usize = 6;
+/// Unit pairs per micro-kernel (8 units).
+const NP: usize = 4;
+/// Samples per block: their partial sums wait in [`Partial`] (48 KiB of
+/// stack) between chunks; each block packs the weights once more, so large
+/// blocks (measured: 12, 24, 48, 96, 192, 384 rows) pay for it less often.
+const SAMPLE_BLOCK: usize = 32 * MR;
+/// Inputs per chunk (a multiple of 8): the packed weights of 8 units are
+/// 8 KiB, the 6 samples' inputs 6 KiB, both in L1.
+const CHUNK: usize = 256;
+
+/// The partial sums of a sample block between chunks: `[micro-block][row][pair]`.
+type Partial = [[[__m512; NP]; MR]; SAMPLE_BLOCK / MR];
+
+/// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]`, as `scalar::dense_forward`, with
+/// the bits of [`super::dense_forward`].
+///
+/// # Panics
+/// If a slice is too short for `batch = z.len() / n_out` rows.
+pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    assert!(available());
+    if n_out == 0 {
+        return;
+    }
+    let batch = z.len() / n_out;
+    if batch < MIN_BATCH || n_in < 8 {
+        return super::dense_forward(x, w, b, z, n_in, n_out);
+    }
+    assert!(x.len() >= batch * n_in && w.len() >= n_out * n_in && b.len() >= n_out);
+    // SAFETY: AVX-512F, AVX and FMA are available (asserted), and the asserts
+    // above keep every read inside `x`, `w`, `b` and every write inside `z`.
+    unsafe { forward(x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr(), batch, n_in, n_out) }
+}
+
+/// # Safety
+/// AVX-512F, AVX, FMA; `n_in ≥ 8`; `x` has `batch × n_in`, `w` `n_out × n_in`,
+/// `b` `n_out`, `z` `batch × n_out` values.
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batch: usize, n_in: usize, n_out: usize) {
+    let k8 = n_in - n_in % 8;
+    let mut packed = [0.0f32; 2 * NP * CHUNK];
+    let mut partial: Partial = [[[_mm512_setzero_ps(); NP]; MR]; SAMPLE_BLOCK / MR];
+    // SAFETY (whole body): s0 + rows ≤ batch, o + units ≤ n_out and
+    // k0 + kc ≤ k8 ≤ n_in keep every block inside the matrices.
+    unsafe {
+        let mut s0 = 0;
+        while s0 < batch {
+            let rows = SAMPLE_BLOCK.min(batch - s0);
+            let mut o = 0;
+            while o < n_out {
+                let units = (2 * NP).min(n_out - o);
+                let mut k0 = 0;
+                while k0 < k8 {
+                    let kc = CHUNK.min(k8 - k0);
+                    pack(w.add(o * n_in + k0), n_in, units, kc, packed.as_mut_ptr());
+                    let chunk = Chunk { first: k0 == 0, last: k0 + kc == k8, kc, packed: packed.as_ptr() };
+                    let mut s = 0;
+                    while s < rows {
+                        let mr = MR.min(rows - s);
+                        let out = Out {
+                            x: x.add((s0 + s) * n_in),
+                            w: w.add(o * n_in),
+                            b: b.add(o),
+                            z: z.add((s0 + s) * n_out + o),
+                            n_in,
+                            ldz: n_out,
+                            units,
+                        };
+                        let part = partial.as_mut_ptr().add(s / MR).cast::<__m512>();
+                        let xk = out.x.add(k0);
+                        macro_rules! block {
+                            ($m:literal, $p:literal) => {
+                                micro::<$m, $p>(xk, &chunk, part, &out)
+                            };
+                        }
+                        match (mr, units.div_ceil(2)) {
+                            (6, 4) => block!(6, 4),
+                            (6, 3) => block!(6, 3),
+                            (6, 2) => block!(6, 2),
+                            (6, _) => block!(6, 1),
+                            (5, 4) => block!(5, 4),
+                            (5, 3) => block!(5, 3),
+                            (5, 2) => block!(5, 2),
+                            (5, _) => block!(5, 1),
+                            (4, 4) => block!(4, 4),
+                            (4, 3) => block!(4, 3),
+                            (4, 2) => block!(4, 2),
+                            (4, _) => block!(4, 1),
+                            (3, 4) => block!(3, 4),
+                            (3, 3) => block!(3, 3),
+                            (3, 2) => block!(3, 2),
+                            (3, _) => block!(3, 1),
+                            (2, 4) => block!(2, 4),
+                            (2, 3) => block!(2, 3),
+                            (2, 2) => block!(2, 2),
+                            (2, _) => block!(2, 1),
+                            (_, 4) => block!(1, 4),
+                            (_, 3) => block!(1, 3),
+                            (_, 2) => block!(1, 2),
+                            _ => block!(1, 1),
+                        }
+                        s += mr;
+                    }
+                    k0 += kc;
+                }
+                o += units;
+            }
+            s0 += rows;
+        }
+    }
+}
+
+/// Copies `kc` inputs (a multiple of 8) of `units ≤ 8` rows of `w` (stride
+/// `ld`) into `dst` for [`micro`]: pair `p` (rows `2p`, `2p + 1`; an odd last
+/// row paired with itself) at `dst[p·2·kc ..]`, in steps of 16 values, 8 of
+/// each row.
+///
+/// # Safety
+/// AVX-512F; the rows' `kc` values and `dst[..units.div_ceil(2)·2·kc]` in bounds.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn pack(w: *const f32, ld: usize, units: usize, kc: usize, dst: *mut f32) {
+    // SAFETY: the caller's bounds; rows 2p and min(2p + 1, units − 1) < units.
+    unsafe {
+        for p in 0..units.div_ceil(2) {
+            let (r0, r1) = (w.add(2 * p * ld), w.add((2 * p + 1).min(units - 1) * ld));
+            let d = dst.add(p * 2 * kc);
+            let mut k = 0;
+            while k < kc {
+                _mm512_storeu_ps(d.add(2 * k), join(_mm256_loadu_ps(r0.add(k)), _mm256_loadu_ps(r1.add(k))));
+                k += 8;
+            }
+        }
+    }
+}
+
+/// One chunk of inputs, packed by [`pack`].
+struct Chunk {
+    /// The first chunk: the sums start from zero (else from the partial sums).
+    first: bool,
+    /// The last chunk: the sums are finished and stored (else kept as partial sums).
+    last: bool,
+    /// Inputs in the chunk (a multiple of 8).
+    kc: usize,
+    /// The packed weights.
+    packed: *const f32,
+}
+
+/// Where a micro-block's results go: `z[s][u] = b[u] + t` for its rows
+/// `s < MR` and units `u < units`, with the tails `k8..n_in` of `x` and `w`.
+struct Out {
+    /// The block's first input row (stride `n_in`).
+    x: *const f32,
+    /// The block's first weight row (stride `n_in`).
+    w: *const f32,
+    /// The block's first bias.
+    b: *const f32,
+    /// The block's first output (stride `ldz`).
+    z: *mut f32,
+    n_in: usize,
+    ldz: usize,
+    units: usize,
+}
+
+/// `MR'` samples × `2·NP'` units over one chunk: sums from zero or from the
+/// partial sums at `part`, then kept at `part` or finished into `out`.
+///
+/// # Safety
+/// AVX-512F, AVX, FMA; `M` rows of `chunk.kc` inputs at `x` (stride
+/// `out.n_in`), `P` packed pairs in `chunk.packed`, `M × P` registers at
+/// `part`, and the block of `out` in bounds; `out.units ≤ 2·P`.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn micro<const M: usize, const P: usize>(x: *const f32, chunk: &Chunk, part: *mut __m512, out: &Out) {
+    let kc = chunk.kc;
+    let mut acc = [[_mm512_setzero_ps(); P]; M];
+    // SAFETY (whole body): the caller's bounds; k + 8 ≤ kc.
+    unsafe {
+        if !chunk.first {
+            for (i, acc) in acc.iter_mut().enumerate() {
+                for (p, acc) in acc.iter_mut().enumerate() {
+                    *acc = *part.add(i * NP + p);
+                }
+            }
+        }
+        let mut k = 0;
+        while k < kc {
+            let mut wv = [_mm512_setzero_ps(); P];
+            for (p, wv) in wv.iter_mut().enumerate() {
+                *wv = _mm512_loadu_ps(chunk.packed.add(p * 2 * kc + 2 * k));
+            }
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let xv = broadcast8(x.add(i * out.n_in + k));
+                for (acc, &wv) in acc.iter_mut().zip(&wv) {
+                    *acc = _mm512_fmadd_ps(xv, wv, *acc);
+                }
+            }
+            k += 8;
+        }
+        if !chunk.last {
+            for (i, acc) in acc.iter().enumerate() {
+                for (p, &acc) in acc.iter().enumerate() {
+                    *part.add(i * NP + p) = acc;
+                }
+            }
+            return;
+        }
+        for (i, acc) in acc.iter().enumerate() {
+            if P == 4 && out.units == 8 {
+                finish8(&[acc[0], acc[1], acc[2], acc[3]], i, out);
+            } else {
+                finish(acc, i, out);
+            }
+        }
+    }
+}
+
+/// Row `i` of a full block of 8 units: the 16 half-register sums of `acc`
+/// reduced 8 at a time (the lanes of each half in [`hsum`]'s order), the
+/// tails added, then the biases; 8 outputs stored.
+///
+/// # Safety
+/// AVX-512F, AVX, FMA; as [`micro`], with `out.units == 8`.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn finish8(acc: &[__m512; 4], i: usize, out: &Out) {
+    // acc[p] = [unit 2p: lanes 0-3 | 4-7 | unit 2p + 1: lanes 0-3 | 4-7]
+    // step 1: a_u[j] = s_u[j] + s_u[j + 4], j < 4, four units per register
+    let half = |p: __m512, q: __m512| {
+        let lo = _mm512_shuffle_f32x4::<0b10_00_10_00>(p, q);
+        let hi = _mm512_shuffle_f32x4::<0b11_01_11_01>(p, q);
+        _mm512_add_ps(lo, hi)
+    };
+    let a03 = half(acc[0], acc[1]); // 128-bit block u: a_u, u = 0..4
+    let a47 = half(acc[2], acc[3]); // block u: a_{u+4}
+                                    // step 2: b_u = (a_u[0] + a_u[2], a_u[1] + a_u[3])
+    let m = _mm512_shuffle_ps::<0b01_00_01_00>(a03, a47); // a_u[0], a_u[1], a_{u+4}[0], a_{u+4}[1]
+    let n = _mm512_shuffle_ps::<0b11_10_11_10>(a03, a47); // a_u[2], a_u[3], a_{u+4}[2], a_{u+4}[3]
+    let bb = _mm512_add_ps(m, n);
+    // step 3: t_u = b_u[0] + b_u[1]: unit u in lane 4u, unit u + 4 in lane 4u + 2
+    let c = _mm512_add_ps(bb, _mm512_permute_ps::<0b10_11_00_01>(bb));
+    let order = _mm512_setr_epi32(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+    let mut t = _mm512_castps512_ps256(_mm512_permutexvar_ps(order, c));
+    let k8 = out.n_in - out.n_in % 8;
+    // SAFETY: the caller's bounds: row i of x, rows u < 8 of w, 8 biases and outputs.
+    unsafe {
+        if k8 < out.n_in {
+            let mut ts = [0.0f32; 8];
+            _mm256_storeu_ps(ts.as_mut_ptr(), t);
+            let xi = out.x.add(i * out.n_in);
+            for (u, t) in ts.iter_mut().enumerate() {
+                let wu = out.w.add(u * out.n_in);
+                for kk in k8..out.n_in {
+                    *t += *xi.add(kk) * *wu.add(kk);
+                }
+            }
+            t = _mm256_loadu_ps(ts.as_ptr());
+        }
+        _mm256_storeu_ps(out.z.add(i * out.ldz), _mm256_add_ps(_mm256_loadu_ps(out.b), t));
+    }
+}
+
+/// Row `i` of a block of `out.units ≤ 2·P` units, one output at a time.
+///
+/// # Safety
+/// AVX-512F, AVX, FMA; as [`micro`].
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn finish<const P: usize>(acc: &[__m512; P], i: usize, out: &Out) {
+    let k8 = out.n_in - out.n_in % 8;
+    // SAFETY: the caller's bounds; only units u < out.units are read and stored.
+    unsafe {
+        let xi = out.x.add(i * out.n_in);
+        for (p, &acc) in acc.iter().enumerate() {
+            let halves =
+                [_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(acc)))];
+            for (h, &half) in halves.iter().enumerate() {
+                let u = 2 * p + h;
+                if u >= out.units {
+                    return;
+                }
+                let wu = out.w.add(u * out.n_in);
+                let mut t = hsum(half);
+                for kk in k8..out.n_in {
+                    t += *xi.add(kk) * *wu.add(kk);
+                }
+                *out.z.add(i * out.ldz + u) = *out.b.add(u) + t;
+            }
+        }
+    }
+}
+
+/// `[a | b]`: `a` in the low half, `b` in the high half.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+fn join(a: __m256, b: __m256) -> __m512 {
+    let lo = _mm512_castpd256_pd512(_mm256_castps_pd(a));
+    _mm512_castpd_ps(_mm512_insertf64x4::<1>(lo, _mm256_castps_pd(b)))
+}
+
+/// `[v | v]` of the 8 values at `p`.
+///
+/// # Safety
+/// AVX-512F; 8 values at `p`.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn broadcast8(p: *const f32) -> __m512 {
+    // SAFETY: the caller's.
+    let v = unsafe { _mm256_loadu_pd(p.cast()) };
+    _mm512_castpd_ps(_mm512_broadcast_f64x4(v))
+}
