@@ -91,7 +91,7 @@ fn cut<T>(mut slice: &mut [T], batch: usize, chunks: usize, per: usize) -> [&mut
 /// ([`chunks_for`] > 1).
 pub(crate) fn gather<T: bytemuck::Pod>(dst: &mut alloc::vec::Vec<T>, src: &[T], idx: &[usize]) {
     dst.clear();
-    if chunks_for(idx.len()) < 2 || core::mem::size_of::<T>() % 4 != 0 || core::mem::align_of::<T>() < 4 {
+    if chunks_for(idx.len()) < 2 || !core::mem::size_of::<T>().is_multiple_of(4) || core::mem::align_of::<T>() < 4 {
         dst.extend(idx.iter().map(|&i| src[i]));
         return;
     }
