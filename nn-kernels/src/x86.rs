@@ -61,7 +61,20 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
 /// # Panics
 /// If a slice is too short.
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
-    assert!(available());
+    backward_params(x, dz, dw, db, n_in, n_out, false)
+}
+
+/// [`dense_backward_params`], with the AVX-512 sparse kernel when `wide`.
+pub(crate) fn backward_params(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    wide: bool,
+) {
+    assert!(available() && (!wide || avx512::available()));
     if n_out == 0 {
         return;
     }
@@ -76,7 +89,7 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
     // (stride n_in), reduction k < batch: a = dz[k·n_out + r] < dz.len(),
     // b = x[k·n_in + j] < batch·n_in.
     unsafe {
-        outer(dz, dz.as_ptr(), 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, n_out, n_in, batch, true);
+        outer(dz, dz.as_ptr(), 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, n_out, n_in, batch, true, wide);
     }
 }
 
@@ -85,7 +98,12 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
 /// # Panics
 /// If a slice is too short.
 pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
-    assert!(available());
+    backward_input(dz, w, dx, n_in, n_out, false)
+}
+
+/// [`dense_backward_input`], with the AVX-512 sparse kernel when `wide`.
+pub(crate) fn backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize, wide: bool) {
+    assert!(available() && (!wide || avx512::available()));
     if n_out == 0 || n_in == 0 {
         dx.fill(0.0);
         return;
@@ -95,7 +113,7 @@ pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, 
     // SAFETY: AVX is available; rows r < batch, columns j < n_in of `dx`
     // (stride n_in), reduction k < n_out: a = dz[r·n_out + k], b = w[k·n_in + j].
     unsafe {
-        outer(dz, dz.as_ptr(), n_out, 1, w.as_ptr(), n_in, dx.as_mut_ptr(), n_in, batch, n_in, n_out, false);
+        outer(dz, dz.as_ptr(), n_out, 1, w.as_ptr(), n_in, dx.as_mut_ptr(), n_in, batch, n_in, n_out, false, wide);
     }
 }
 
@@ -330,10 +348,11 @@ unsafe fn outer_tail(
 const SPARSE_FROM: f32 = 0.3;
 
 /// [`outer_sparse_avx`] when at least [`SPARSE_FROM`] of `a` (all of whose
-/// values are used) is zero, else [`outer_avx`].
+/// values are used) is zero ([`avx512::outer_sparse`] if `wide`), else
+/// [`outer_avx`].
 ///
 /// # Safety
-/// As [`outer_avx`].
+/// As [`outer_avx`], and AVX-512F if `wide`.
 #[allow(clippy::too_many_arguments)]
 unsafe fn outer(
     a_all: &[f32],
@@ -348,6 +367,7 @@ unsafe fn outer(
     n: usize,
     kk: usize,
     accumulate: bool,
+    wide: bool,
 ) {
     let zeros = a_all.iter().filter(|&&v| v == 0.0).count();
     // a stride of a multiple of 1 KiB puts the rows read together in few
@@ -356,6 +376,9 @@ unsafe fn outer(
     // SAFETY: the caller's.
     unsafe {
         if zeros as f32 >= SPARSE_FROM * a_all.len() as f32 {
+            if wide {
+                return avx512::outer_sparse(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate);
+            }
             outer_sparse_avx(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate)
         } else if aliasing(ldb) || aliasing(ars) || aliasing(aks) {
             outer_packed_avx(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate)
@@ -552,11 +575,11 @@ unsafe fn outer_avx(
 
 /// Columns per panel of `b` (a panel of 64 values of `k` × 64 columns is
 /// 16 KiB: it stays in L1 while a group of rows passes over it).
-const PANEL: usize = 64;
+pub(crate) const PANEL: usize = 64;
 /// Values of `k` per list of nonzero `a(r, k)`.
-const KCHUNK: usize = 64;
+pub(crate) const KCHUNK: usize = 64;
 /// Rows whose lists are built together (once per chunk of `k`).
-const GROUP: usize = 16;
+pub(crate) const GROUP: usize = 16;
 
 /// One row block: `c[j..j + 8·NV] (+)= Σ_i vals[i] · b[ks[i]·ldb + j..]`.
 ///
@@ -564,7 +587,7 @@ const GROUP: usize = 16;
 /// AVX and FMA; rows `ks[i]` of `b` hold `8·NV` values from `b`, and `c` does.
 #[inline]
 #[target_feature(enable = "avx,fma")]
-unsafe fn sparse_block<const NV: usize>(
+pub(crate) unsafe fn sparse_block<const NV: usize>(
     ks: &[u32],
     vals: &[f32],
     b: *const f32,
@@ -593,99 +616,135 @@ unsafe fn sparse_block<const NV: usize>(
     }
 }
 
-/// As [`outer_avx`], skipping the zero `a(r, k)`.
+/// Defines a sparse outer product, [`outer_avx`] skipping the zero
+/// `a(r, k)`, with the target features `$features` and `$panel` for the
+/// blocks of one row (`$panel(ks, vals, b, ldb, c, accumulate, left)`
+/// computes at most `left` vectors of 8 columns and returns how many it did):
+/// one source for the AVX and the AVX-512 kernels.
+macro_rules! sparse_outer {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident, $features:literal, $panel:path) => {
+        $(#[$doc])*
+        #[target_feature(enable = $features)]
+        #[allow(clippy::too_many_arguments)]
+        $vis unsafe fn $name(
+            a: *const f32,
+            ars: usize,
+            aks: usize,
+            b: *const f32,
+            ldb: usize,
+            c: *mut f32,
+            ldc: usize,
+            m: usize,
+            n: usize,
+            kk: usize,
+            accumulate: bool,
+        ) {
+            let mut ks = [[0u32; $crate::x86::KCHUNK]; $crate::x86::GROUP];
+            let mut vals = [[0.0f32; $crate::x86::KCHUNK]; $crate::x86::GROUP];
+            let mut counts = [0usize; $crate::x86::GROUP];
+            let n8 = n - n % 8;
+            // SAFETY (whole body): k0 + k < kk, r < m and j < n keep every access in bounds.
+            unsafe {
+                let mut k0 = 0;
+                while k0 < kk {
+                    let kc = $crate::x86::KCHUNK.min(kk - k0);
+                    // after the first chunk of k, the partial sums are in c
+                    let acc = accumulate || k0 > 0;
+                    let bk = b.add(k0 * ldb);
+                    let mut r0 = 0;
+                    while r0 < m {
+                        let g = $crate::x86::GROUP.min(m - r0);
+                        // the lists of nonzero a(r, k), k in this chunk, for the rows of the group
+                        for (i, ((ks, vals), count)) in ks.iter_mut().zip(&mut vals).zip(&mut counts).take(g).enumerate() {
+                            let ar = a.add((r0 + i) * ars + k0 * aks);
+                            let mut cnt = 0;
+                            for k in 0..kc {
+                                let v = *ar.add(k * aks);
+                                *ks.get_unchecked_mut(cnt) = k as u32;
+                                *vals.get_unchecked_mut(cnt) = v;
+                                cnt += usize::from(v != 0.0);
+                            }
+                            *count = cnt;
+                        }
+                        let mut j0 = 0;
+                        while j0 < n8 {
+                            let jp = $crate::x86::PANEL.min(n8 - j0);
+                            for i in 0..g {
+                                let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
+                                let cr = c.add((r0 + i) * ldc);
+                                let mut j = j0;
+                                while j < j0 + jp {
+                                    let (bj, cj) = (bk.add(j), cr.add(j));
+                                    let nv = $panel(ks, vals, bj, ldb, cj, acc, (j0 + jp - j) / 8);
+                                    j += 8 * nv;
+                                }
+                            }
+                            j0 += jp;
+                        }
+                        // the last columns (fewer than 8), scalar
+                        for i in 0..g {
+                            let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
+                            let cr = c.add((r0 + i) * ldc);
+                            for j in n8..n {
+                                let mut t = if acc { *cr.add(j) } else { 0.0 };
+                                for (&k, &v) in ks.iter().zip(vals) {
+                                    t += v * *bk.add(k as usize * ldb + j);
+                                }
+                                *cr.add(j) = t;
+                            }
+                        }
+                        r0 += g;
+                    }
+                    k0 += kc;
+                }
+            }
+        }
+    };
+}
+pub(crate) use sparse_outer;
+
+sparse_outer! {
+    /// As [`outer_avx`], skipping the zero `a(r, k)`.
+    ///
+    /// # Safety
+    /// As [`outer_avx`].
+    fn outer_sparse_avx, "avx,fma", sparse_panel
+}
+
+/// The blocks of [`outer_sparse_avx`]: 8, 4, 2 or 1 vectors of 8 columns.
 ///
 /// # Safety
-/// As [`outer_avx`].
+/// As [`sparse_block`] for `8·left` columns.
+#[inline]
 #[target_feature(enable = "avx,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn outer_sparse_avx(
-    a: *const f32,
-    ars: usize,
-    aks: usize,
+unsafe fn sparse_panel(
+    ks: &[u32],
+    vals: &[f32],
     b: *const f32,
     ldb: usize,
     c: *mut f32,
-    ldc: usize,
-    m: usize,
-    n: usize,
-    kk: usize,
-    accumulate: bool,
-) {
-    let mut ks = [[0u32; KCHUNK]; GROUP];
-    let mut vals = [[0.0f32; KCHUNK]; GROUP];
-    let mut counts = [0usize; GROUP];
-    let n8 = n - n % 8;
-    // SAFETY (whole body): k0 + k < kk, r < m and j < n keep every access in bounds.
+    acc: bool,
+    left: usize,
+) -> usize {
+    // SAFETY: the caller's bounds; each block takes at most `left` vectors.
     unsafe {
-        let mut k0 = 0;
-        while k0 < kk {
-            let kc = KCHUNK.min(kk - k0);
-            // after the first chunk of k, the partial sums are in c
-            let acc = accumulate || k0 > 0;
-            let bk = b.add(k0 * ldb);
-            let mut r0 = 0;
-            while r0 < m {
-                let g = GROUP.min(m - r0);
-                // the lists of nonzero a(r, k), k in this chunk, for the rows of the group
-                for (i, ((ks, vals), count)) in ks.iter_mut().zip(&mut vals).zip(&mut counts).take(g).enumerate() {
-                    let ar = a.add((r0 + i) * ars + k0 * aks);
-                    let mut cnt = 0;
-                    for k in 0..kc {
-                        let v = *ar.add(k * aks);
-                        *ks.get_unchecked_mut(cnt) = k as u32;
-                        *vals.get_unchecked_mut(cnt) = v;
-                        cnt += usize::from(v != 0.0);
-                    }
-                    *count = cnt;
-                }
-                let mut j0 = 0;
-                while j0 < n8 {
-                    let jp = PANEL.min(n8 - j0);
-                    for i in 0..g {
-                        let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
-                        let cr = c.add((r0 + i) * ldc);
-                        let mut j = j0;
-                        while j < j0 + jp {
-                            let (bj, cj) = (bk.add(j), cr.add(j));
-                            let nv = match (j0 + jp - j) / 8 {
-                                8.. => {
-                                    sparse_block::<8>(ks, vals, bj, ldb, cj, acc);
-                                    8
-                                }
-                                4..=7 => {
-                                    sparse_block::<4>(ks, vals, bj, ldb, cj, acc);
-                                    4
-                                }
-                                2 | 3 => {
-                                    sparse_block::<2>(ks, vals, bj, ldb, cj, acc);
-                                    2
-                                }
-                                _ => {
-                                    sparse_block::<1>(ks, vals, bj, ldb, cj, acc);
-                                    1
-                                }
-                            };
-                            j += 8 * nv;
-                        }
-                    }
-                    j0 += jp;
-                }
-                // the last columns (fewer than 8), scalar
-                for i in 0..g {
-                    let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
-                    let cr = c.add((r0 + i) * ldc);
-                    for j in n8..n {
-                        let mut t = if acc { *cr.add(j) } else { 0.0 };
-                        for (&k, &v) in ks.iter().zip(vals) {
-                            t += v * *bk.add(k as usize * ldb + j);
-                        }
-                        *cr.add(j) = t;
-                    }
-                }
-                r0 += g;
+        match left {
+            8.. => {
+                sparse_block::<8>(ks, vals, b, ldb, c, acc);
+                8
             }
-            k0 += kc;
+            4..=7 => {
+                sparse_block::<4>(ks, vals, b, ldb, c, acc);
+                4
+            }
+            2 | 3 => {
+                sparse_block::<2>(ks, vals, b, ldb, c, acc);
+                2
+            }
+            _ => {
+                sparse_block::<1>(ks, vals, b, ldb, c, acc);
+                1
+            }
         }
     }
 }

@@ -12,7 +12,9 @@
 //! - [`x86::avx512`] (feature `std`, x86-64 with AVX-512F, detected at run
 //!   time; the default there): the forward pass on 512-bit registers, each
 //!   holding the partial sums of two dot products, so the same order and the
-//!   same bits as [`x86`]; small batches and the gradients go to [`x86`].
+//!   same bits as [`x86`]; the sparse gradients (mostly zero `δ`) with 16
+//!   columns per register (each value summed as in [`x86`]: the same bits);
+//!   small batches and the dense gradients go to [`x86`].
 //! - [`gemm`] (feature `std`): the `matrixmultiply` crate's packed SIMD GEMM,
 //!   for batches of at least [`GEMM_MIN_BATCH`] rows where the AVX kernels
 //!   are not available (other architectures, x86-64 without FMA). It
@@ -150,7 +152,9 @@ pub fn dense_forward_one(x: &[f32], w: &[f32], b: &[f32], y: &mut [f32], f: Epil
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        Kernels::X86 | Kernels::Avx512 if n_in > 0 => x86::dense_backward_params(x, dz, dw, db, n_in, n_out),
+        Kernels::X86 if n_in > 0 => x86::dense_backward_params(x, dz, dw, db, n_in, n_out),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Kernels::Avx512 if n_in > 0 => x86::avx512::dense_backward_params(x, dz, dw, db, n_in, n_out),
         #[cfg(feature = "std")]
         Kernels::Gemm if dz.len() / n_out.max(1) >= GEMM_MIN_BATCH => {
             gemm::dense_backward_params(x, dz, dw, db, n_in, n_out)
@@ -163,7 +167,9 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
 pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        Kernels::X86 | Kernels::Avx512 if n_in > 0 => x86::dense_backward_input(dz, w, dx, n_in, n_out),
+        Kernels::X86 if n_in > 0 => x86::dense_backward_input(dz, w, dx, n_in, n_out),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Kernels::Avx512 if n_in > 0 => x86::avx512::dense_backward_input(dz, w, dx, n_in, n_out),
         #[cfg(feature = "std")]
         Kernels::Gemm if dz.len() / n_out.max(1) >= GEMM_MIN_BATCH => {
             gemm::dense_backward_input(dz, w, dx, n_in, n_out)
@@ -256,31 +262,48 @@ mod x86_tests {
 
     /// The AVX-512 kernels give the AVX kernels' bits (the same summation
     /// order, the same fused multiply-adds), so also agree with the scalar
-    /// specification, on awkward sizes, including the blocks' edges (4
-    /// samples × 8 units, 32-sample blocks, 16-column vectors).
+    /// specification, on awkward sizes, including the blocks' edges (6
+    /// samples × 8 units, 256-input chunks, 192-sample blocks, 16-column
+    /// vectors, 64-column panels), with dense and mostly zero gradients.
     #[test]
     fn avx512_gives_the_avx_bits() {
         if !x86::avx512::available() {
             std::eprintln!("no AVX-512F on this CPU: skipped");
             return;
         }
-        let batches = [1usize, 2, 3, 4, 5, 7, 8, 9, 17, 31, 32, 33, 64, 65, 129];
-        let widths = [1usize, 2, 3, 7, 8, 9, 15, 16, 17, 24, 25, 33, 129, 784];
+        let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
+        let batches = [1usize, 2, 3, 4, 5, 6, 7, 12, 13, 17, 33, 64, 65, 191, 193, 400];
+        let widths = [1usize, 3, 7, 8, 9, 15, 16, 17, 24, 25, 33, 129, 255, 256, 257, 520, 784];
         for &batch in &batches {
             for &n_in in &widths {
                 for &n_out in &[1usize, 2, 3, 5, 7, 8, 9, 10, 15, 16, 17, 33, 128] {
+                    if batch * n_in * n_out > 3_000_000 {
+                        continue;
+                    }
+                    let size = (batch, n_in, n_out);
                     let x = data(batch * n_in, 1);
                     let w = data(n_out * n_in, 2);
                     let b = data(n_out, 3);
                     let (mut z1, mut z2) = (std::vec![0.0; batch * n_out], std::vec![0.0; batch * n_out]);
                     x86::avx512::dense_forward(&x, &w, &b, &mut z1, n_in, n_out);
                     x86::dense_forward(&x, &w, &b, &mut z2, n_in, n_out);
-                    let (bits1, bits2): (Vec<u32>, Vec<u32>) =
-                        (z1.iter().map(|v| v.to_bits()).collect(), z2.iter().map(|v| v.to_bits()).collect());
-                    assert_eq!(bits1, bits2, "z, batch {batch}, {n_in} -> {n_out}");
+                    assert_eq!(bits(&z1), bits(&z2), "z {size:?}");
                     let mut z3 = std::vec![0.0; batch * n_out];
                     scalar::dense_forward(&x, &w, &b, &mut z3, n_in, n_out);
-                    close(&z1, &z3, "z", (batch, n_in, n_out), n_in);
+                    close(&z1, &z3, "z", size, n_in);
+                    for zeros in [1, 6] {
+                        let dz = sparse_data(batch * n_out, 4, zeros);
+                        let (mut dw1, mut db1) = (data(n_out * n_in, 5), data(n_out, 6));
+                        let (mut dw2, mut db2) = (dw1.clone(), db1.clone());
+                        x86::avx512::dense_backward_params(&x, &dz, &mut dw1, &mut db1, n_in, n_out);
+                        x86::dense_backward_params(&x, &dz, &mut dw2, &mut db2, n_in, n_out);
+                        assert_eq!(bits(&dw1), bits(&dw2), "dw {size:?}, {zeros} zeros in 8");
+                        assert_eq!(bits(&db1), bits(&db2), "db {size:?}, {zeros} zeros in 8");
+                        let (mut dx1, mut dx2) = (data(batch * n_in, 7), std::vec![0.0; batch * n_in]);
+                        x86::avx512::dense_backward_input(&dz, &w, &mut dx1, n_in, n_out);
+                        x86::dense_backward_input(&dz, &w, &mut dx2, n_in, n_out);
+                        assert_eq!(bits(&dx1), bits(&dx2), "dx {size:?}, {zeros} zeros in 8");
+                    }
                 }
             }
         }

@@ -328,6 +328,109 @@ unsafe fn finish<const P: usize>(acc: &[__m512; P], i: usize, out: &Out) {
     }
 }
 
+/// `dw[o][i] += Σ_s dz[s][o] x[s][i]` (in sample order), `db[o] += Σ_s dz[s][o]`,
+/// with the bits of [`super::dense_backward_params`].
+///
+/// # Panics
+/// If a slice is too short.
+pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
+    super::backward_params(x, dz, dw, db, n_in, n_out, true)
+}
+
+/// `dx[s][i] = Σ_o dz[s][o] w[o][i]` (in unit order; overwrites `dx`), with
+/// the bits of [`super::dense_backward_input`].
+///
+/// # Panics
+/// If a slice is too short.
+pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
+    super::backward_input(dz, w, dx, n_in, n_out, true)
+}
+
+super::sparse_outer! {
+    /// The AVX kernels' sparse outer product (`c (+)= a·b` skipping the zero
+    /// `a(r, k)`) with 16 columns per register: each value of `c` sums the
+    /// same terms in the same order, so the same bits.
+    ///
+    /// # Safety
+    /// As the AVX kernel, and AVX-512F.
+    pub(super) fn outer_sparse, "avx512f,avx,fma", sparse_panel
+}
+
+/// The blocks of [`outer_sparse`]: 4, 2 or 1 registers of 16 columns, or
+/// the AVX kernel's one of 8; returns how many vectors of 8 columns it did.
+///
+/// # Safety
+/// AVX-512F; as the AVX kernel's block for `8·left` columns.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn sparse_panel(
+    ks: &[u32],
+    vals: &[f32],
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    acc: bool,
+    left: usize,
+) -> usize {
+    // SAFETY: the caller's bounds; each block takes at most `left` vectors of 8.
+    unsafe {
+        match left {
+            8.. => {
+                sparse_block::<4>(ks, vals, b, ldb, c, acc);
+                8
+            }
+            4..=7 => {
+                sparse_block::<2>(ks, vals, b, ldb, c, acc);
+                4
+            }
+            2 | 3 => {
+                sparse_block::<1>(ks, vals, b, ldb, c, acc);
+                2
+            }
+            _ => {
+                super::sparse_block::<1>(ks, vals, b, ldb, c, acc);
+                1
+            }
+        }
+    }
+}
+
+/// One row block: `c[j..j + 16·NV] (+)= Σ_i vals[i] · b[ks[i]·ldb + j..]`,
+/// term by term in the order of the list.
+///
+/// # Safety
+/// AVX-512F; rows `ks[i]` of `b` hold `16·NV` values from `b`, and `c` does.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn sparse_block<const NV: usize>(
+    ks: &[u32],
+    vals: &[f32],
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    accumulate: bool,
+) {
+    let mut acc = [_mm512_setzero_ps(); NV];
+    // SAFETY (whole body): the caller's bounds.
+    unsafe {
+        if accumulate {
+            for (v, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm512_loadu_ps(c.add(16 * v));
+            }
+        }
+        for (&k, &a) in ks.iter().zip(vals) {
+            let av = _mm512_set1_ps(a);
+            let row = b.add(k as usize * ldb);
+            for (v, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm512_fmadd_ps(av, _mm512_loadu_ps(row.add(16 * v)), *acc);
+            }
+        }
+        for (v, &acc) in acc.iter().enumerate() {
+            _mm512_storeu_ps(c.add(16 * v), acc);
+        }
+    }
+}
+
 /// `[a | b]`: `a` in the low half, `b` in the high half.
 #[inline]
 #[target_feature(enable = "avx512f,avx,fma")]
