@@ -7,7 +7,9 @@
 # Runs the figures bench binary with `--only callgrind` twice, collecting only
 # inside `callgrind_predict_b1` (100 calls of `predict`) and then
 # `callgrind_train_b64` (10 `train_step`s: Adam, CrossEntropy, batch 64), and
-# prints instructions per call. NN_KERNEL=scalar|gemm|x86 forces a kernel.
+# prints instructions per call. NN_KERNEL=scalar|gemm|x86 forces a kernel
+# (valgrind does not run AVX-512 code, and hides it from the CPU check: the
+# counts are those of the AVX+FMA kernels even on an AVX-512 machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench --quiet --bench figures --no-run 2>/dev/null
