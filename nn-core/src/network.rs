@@ -306,6 +306,8 @@ pub trait Network: Layer {
         rng: &mut Rng,
     ) -> Result<f32> {
         check_len("optimizer state", opt.state_len(Self::PARAMS), opt_state.len())?;
+        #[cfg(feature = "parallel")]
+        let _team = crate::parallel::Region::open_for(xs.len());
         grad.params_mut().fill(0.0);
         let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;
         // The state's next values wait in the workspace (at least CACHE ≥ STATE values).
@@ -341,6 +343,8 @@ pub trait Network: Layer {
         opt: &mut O,
         rng: &mut Rng,
     ) -> Result<f32> {
+        #[cfg(feature = "parallel")]
+        let _team = crate::parallel::Region::open_for(xs.len());
         // The gradient and the workspace live in per-thread scratch memory
         // (with `std`), so a training loop allocates only on its first step.
         crate::scratch::with_scratch(Self::PARAMS + Self::WORKSPACE_PER_SAMPLE * xs.len(), |scratch| {

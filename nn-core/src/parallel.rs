@@ -20,6 +20,10 @@
 
 use rand::RngCore;
 
+pub mod team;
+use team::join;
+pub use team::{region, Region};
+
 use crate::network::{check_batch, loss_rows};
 use crate::{Error, Loss, Mode, Network, Result, Rng};
 
@@ -62,14 +66,14 @@ impl<N> Shared<'_, N> {
 }
 
 /// Runs `f` on every item, in parallel, splitting the slice in halves with
-/// `rayon::join` (no allocation).
+/// [`team::join`] (no allocation).
 fn par_each<T: Send>(items: &mut [T], f: &(impl Fn(&mut T) + Sync)) {
     match items.len() {
         0 => {}
         1 => f(&mut items[0]),
         n => {
             let (a, b) = items.split_at_mut(n / 2);
-            rayon::join(|| par_each(a, f), || par_each(b, f));
+            join(|| par_each(a, f), || par_each(b, f));
         }
     }
 }
@@ -105,7 +109,7 @@ pub(crate) fn gather<T: bytemuck::Pod>(dst: &mut alloc::vec::Vec<T>, src: &[T], 
             d.copy_from_slice(&src[i * width..(i + 1) * width]);
         }
     };
-    rayon::join(|| copy(d0, i0), || copy(d1, i1));
+    join(|| copy(d0, i0), || copy(d1, i1));
 }
 
 /// `values.fill(0.0)`, in two halves on two threads for at least
@@ -116,7 +120,7 @@ pub(crate) fn fill_zero(values: &mut [f32]) {
         return;
     }
     let (a, b) = values.split_at_mut(values.len() / 2);
-    rayon::join(|| a.fill(0.0), || b.fill(0.0));
+    join(|| a.fill(0.0), || b.fill(0.0));
 }
 
 /// [`Network::loss_and_grad_in`] over `chunks` (≥ 2) threads.
@@ -234,7 +238,7 @@ pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(
             if grad.len() >= 2 * PARALLEL_MIN_PARAMS {
                 let h = grad.len() / 2;
                 let (a, b) = grad.split_at_mut(h);
-                rayon::join(|| reduce(a, grads, offset, params), || reduce(b, grads, offset + h, params));
+                join(|| reduce(a, grads, offset, params), || reduce(b, grads, offset + h, params));
                 return;
             }
             let len = grad.len();
@@ -269,10 +273,7 @@ pub(crate) fn predict_chunks<N: Network>(net: &N, x: &[f32], y: &mut [f32], batc
         let half = batch.div_ceil(chunk) / 2 * chunk;
         let (xa, xb) = x.split_at(half * n_in);
         let (ya, yb) = y.split_at_mut(half * n_out);
-        rayon::join(
-            || split(xa, ya, half, chunk, (n_in, n_out), f),
-            || split(xb, yb, batch - half, chunk, (n_in, n_out), f),
-        );
+        join(|| split(xa, ya, half, chunk, (n_in, n_out), f), || split(xb, yb, batch - half, chunk, (n_in, n_out), f));
     }
     split(x, y, batch, chunk, (n_in, n_out), &|x, y, n| {
         // Sized for a whole chunk whatever `n`, so that a thread's scratch

@@ -395,6 +395,10 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
             }
         }
 
+        // Split batches: the calling thread and a helper share the joins (see
+        // `parallel::team`) for the whole run.
+        #[cfg(feature = "parallel")]
+        let _team = crate::parallel::Region::open_for(batch_size);
         for epoch in first_epoch..=self.epochs {
             let started = Instant::now();
             for cb in &mut self.callbacks {

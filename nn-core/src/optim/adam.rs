@@ -146,7 +146,7 @@ pub(super) fn adam_update(
             let (v, v2) = v.split_at_mut(h);
             let (vm, vm2) = vm.split_at_mut(h.min(vm.len()));
             let (g, g2) = g.split_at(h.min(g.len()));
-            rayon::join(|| split(f, (p, g, m, v, vm)), || split(f, (p2, g2, m2, v2, vm2)));
+            crate::parallel::team::join(|| split(f, (p, g, m, v, vm)), || split(f, (p2, g2, m2, v2, vm2)));
         }
         return split(&apply, (params, grads, m, v, v_max));
     }
