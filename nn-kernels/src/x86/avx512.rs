@@ -16,6 +16,8 @@
 //!   stack buffer where each pair's two rows are interleaved in steps of 8,
 //!   so that one load fills a register. Between chunks the partial sums wait
 //!   in a stack buffer, unrounded, so chunking does not change the result.
+//!   The first pass over a chunk of inputs (units 0–7) prefetches the next
+//!   6 samples' chunk (the inputs of a large batch come from memory).
 //! - A batch below 4 goes to the AVX kernels (the matrix-vector product of a
 //!   single sample is bound by reading the weights, not by arithmetic).
 //!
@@ -106,9 +108,13 @@ unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batc
                         };
                         let part = partial.as_mut_ptr().add(s / MR).cast::<__m512>();
                         let xk = out.x.add(k0);
+                        // The first pass over the inputs (units 0..8) brings
+                        // them from memory: fetch the next rows' chunk early.
+                        let next = s0 + s + mr;
+                        let ahead = if o == 0 && next < batch { x.add(next * n_in + k0) } else { core::ptr::null() };
                         macro_rules! block {
                             ($m:literal, $p:literal) => {
-                                micro::<$m, $p>(xk, &chunk, part, &out)
+                                micro::<$m, $p>(xk, ahead, &chunk, part, &out)
                             };
                         }
                         match (mr, units.div_ceil(2)) {
@@ -201,7 +207,9 @@ struct Out {
 }
 
 /// `MR'` samples × `2·NP'` units over one chunk: sums from zero or from the
-/// partial sums at `part`, then kept at `part` or finished into `out`.
+/// partial sums at `part`, then kept at `part` or finished into `out`. Unless
+/// `ahead` is null, the same chunk of the `M` rows from `ahead` is prefetched
+/// into L1 (a prefetch never faults: rows past the batch are harmless).
 ///
 /// # Safety
 /// AVX-512F, AVX, FMA; `M` rows of `chunk.kc` inputs at `x` (stride
@@ -209,7 +217,13 @@ struct Out {
 /// `part`, and the block of `out` in bounds; `out.units ≤ 2·P`.
 #[inline]
 #[target_feature(enable = "avx512f,avx,fma")]
-unsafe fn micro<const M: usize, const P: usize>(x: *const f32, chunk: &Chunk, part: *mut __m512, out: &Out) {
+unsafe fn micro<const M: usize, const P: usize>(
+    x: *const f32,
+    ahead: *const f32,
+    chunk: &Chunk,
+    part: *mut __m512,
+    out: &Out,
+) {
     let kc = chunk.kc;
     let mut acc = [[_mm512_setzero_ps(); P]; M];
     // SAFETY (whole body): the caller's bounds; k + 8 ≤ kc.
@@ -226,6 +240,11 @@ unsafe fn micro<const M: usize, const P: usize>(x: *const f32, chunk: &Chunk, pa
             let mut wv = [_mm512_setzero_ps(); P];
             for (p, wv) in wv.iter_mut().enumerate() {
                 *wv = _mm512_loadu_ps(chunk.packed.add(p * 2 * kc + 2 * k));
+            }
+            if !ahead.is_null() && k % 16 == 0 {
+                for i in 0..M {
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(i * out.n_in + k).cast());
+                }
             }
             for (i, acc) in acc.iter_mut().enumerate() {
                 let xv = broadcast8(x.add(i * out.n_in + k));
