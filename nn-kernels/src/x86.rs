@@ -2,7 +2,7 @@
 //! [`available`]), with no allocation:
 //!
 //! - forward: register-blocked dot products on the rows of `X` and `W` in
-//!   place (4 samples × 2 units per block; 1 × 8 for a single sample);
+//!   place (4 samples × 2 units per block; 1 × 4 for a single sample);
 //! - gradients (`dW += dZᵀX`, `dX = dZ·W`): register-blocked outer products
 //!   (4 rows × 16 columns); when 30% or more of `dZ` is zero (ReLU, dropout)
 //!   a variant that walks lists of the nonzero terms, skipping the rest as
@@ -123,7 +123,7 @@ pub(crate) fn backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize,
 // ---------------------------------------------------------------------------
 // forward: blocks of MR samples × NR units, one register per dot product
 // (4 × 2 for batches: 8 accumulators, 2 rows of W and a row of x; measured
-// at about 90% of the FMA peak on Zen 1. 1 × 8 for a single sample)
+// at about 90% of the FMA peak on Zen 1. 1 × 4 for a single sample)
 
 /// The sum of the 8 lanes in [`scalar::dot`]'s order:
 /// `((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7))`.
@@ -191,7 +191,7 @@ unsafe fn dot_block<const MR: usize, const NR: usize>(
 #[inline]
 #[target_feature(enable = "avx,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn forward_rows<const MR: usize, const NR: usize>(
+pub(crate) unsafe fn forward_rows<const MR: usize, const NR: usize>(
     x: *const f32,
     w: *const f32,
     b: *const f32,
@@ -253,9 +253,9 @@ unsafe fn forward_avx(
     // SAFETY: each call covers rows s..s+rows of x and z, inside the batch.
     unsafe {
         if batch == 1 {
-            // matrix-vector: 8 rows of W per pass over x (8 independent sums
-            // hide the latency of the fused multiply-adds)
-            return forward_rows::<1, 8>(x, w, b, z, 1, n_in, n_out);
+            // matrix-vector: 4 rows of W per pass over x (8 rows, as the
+            // AVX-512 path does with its 32 registers, would spill here)
+            return forward_rows::<1, 4>(x, w, b, z, 1, n_in, n_out);
         }
         let mut s = 0;
         while s < batch {

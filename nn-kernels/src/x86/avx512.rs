@@ -18,8 +18,9 @@
 //!   in a stack buffer, unrounded, so chunking does not change the result.
 //!   The first pass over a chunk of inputs (units 0–7) prefetches the next
 //!   6 samples' chunk (the inputs of a large batch come from memory).
-//! - A batch below 4 goes to the AVX kernels (the matrix-vector product of a
-//!   single sample is bound by reading the weights, not by arithmetic).
+//! - A single sample: the AVX kernel's matrix-vector product with 8 rows
+//!   of the weights per pass (32 registers make room for 8 sums); batches of
+//!   2 and 3 go to the AVX kernels.
 //!
 //! [`scalar`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/
 //! [`scalar::dot`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/fn.dot.html
@@ -28,11 +29,12 @@ use core::arch::x86_64::*;
 
 use super::hsum;
 
-/// Whether the CPU has AVX-512F as well as AVX and FMA (checked once by
-/// `std`, then a cached load).
+/// Whether the CPU has AVX-512F and AVX-512VL (32 vector registers for
+/// 256-bit code too) as well as AVX and FMA (checked once by `std`, then a
+/// cached load).
 #[inline]
 pub fn available() -> bool {
-    super::available() && std::is_x86_feature_detected!("avx512f")
+    super::available() && std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
 }
 
 /// Batches below this go to the AVX kernels.
@@ -63,6 +65,12 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
         return;
     }
     let batch = z.len() / n_out;
+    if batch == 1 && n_in > 0 {
+        assert!(x.len() >= n_in && w.len() >= n_out * n_in && b.len() >= n_out && z.len() >= n_out);
+        // SAFETY: AVX-512F/VL, AVX and FMA are available (asserted); the
+        // asserts keep the row of x, the n_out rows of w, b and z in bounds.
+        return unsafe { matvec(x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr(), n_in, n_out) };
+    }
     if batch < MIN_BATCH || n_in < 8 {
         return super::dense_forward(x, w, b, z, n_in, n_out);
     }
@@ -70,6 +78,20 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
     // SAFETY: AVX-512F, AVX and FMA are available (asserted), and the asserts
     // above keep every read inside `x`, `w`, `b` and every write inside `z`.
     unsafe { forward(x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr(), batch, n_in, n_out) }
+}
+
+/// One sample: the AVX kernel's dot products (so its bits), 8 rows of `W`
+/// per pass over `x` (8 independent sums hide the latency of the fused
+/// multiply-adds; with AVX-512VL the compiler has 32 registers for them, where
+/// the AVX build would spill), as the weights stream from L2.
+///
+/// # Safety
+/// AVX-512F/VL, AVX, FMA; `n_in ≥ 1`; `n_in` values at `x`, `n_out × n_in` at
+/// `w`, `n_out` at `b` and `z`.
+#[target_feature(enable = "avx512f,avx512vl,avx,fma")]
+unsafe fn matvec(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in: usize, n_out: usize) {
+    // SAFETY: the caller's bounds, for one row.
+    unsafe { super::forward_rows::<1, 8>(x, w, b, z, 1, n_in, n_out) }
 }
 
 /// # Safety
