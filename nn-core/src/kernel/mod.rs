@@ -179,14 +179,15 @@ pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, 
 }
 
 #[cfg(all(test, feature = "std", target_arch = "x86_64"))]
-mod x86_tests {
+pub(crate) mod x86_tests {
     use std::vec::Vec;
 
     use super::scalar;
     use nn_kernels::x86;
 
-    /// Values in [-1, 1], about one in 8 exactly zero.
-    fn data(n: usize, seed: u32) -> Vec<f32> {
+    /// Values in [-1, 1], about one in 8 exactly zero (also the test data of
+    /// other AVX-512 paths, such as Adam's).
+    pub(crate) fn data(n: usize, seed: u32) -> Vec<f32> {
         sparse_data(n, seed, 1)
     }
 

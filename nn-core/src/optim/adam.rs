@@ -256,16 +256,9 @@ mod tests {
 
     use super::{adam_elements, adam_elements_avx512, AdamStep};
 
+    /// [`kernel`](crate::kernel)'s test values in [-1, 1], times `scale`.
     fn data(n: usize, seed: u32, scale: f32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                ((s % 20001) as f32 / 10000.0 - 1.0) * scale
-            })
-            .collect()
+        crate::kernel::x86_tests::data(n, seed).iter().map(|v| v * scale).collect()
     }
 
     /// The AVX-512 build of the element loop gives the plain loop's bits, on
