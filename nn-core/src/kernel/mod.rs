@@ -274,7 +274,7 @@ pub(crate) mod x86_tests {
         }
         let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
         let batches = [1usize, 2, 3, 4, 5, 6, 7, 12, 13, 17, 33, 64, 65, 191, 193, 400];
-        let widths = [1usize, 3, 7, 8, 9, 15, 16, 17, 24, 25, 33, 129, 255, 256, 257, 520, 784];
+        let widths = [1usize, 3, 7, 8, 9, 15, 16, 17, 24, 25, 33, 129, 255, 256, 257, 520, 784, 1030];
         for &batch in &batches {
             for &n_in in &widths {
                 for &n_out in &[1usize, 2, 3, 5, 7, 8, 9, 10, 15, 16, 17, 33, 128] {
