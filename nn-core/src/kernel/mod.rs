@@ -310,6 +310,35 @@ pub(crate) mod x86_tests {
         }
     }
 
+    /// The single-sample AVX-512 path reads `W` in whole cache lines when
+    /// `n_in` is a multiple of 16: the AVX bits at every one of the 16
+    /// positions a row can start at within a line, including rows that
+    /// start and end mid-line next to the slice's ends (nothing outside the
+    /// slice is read: masked loads).
+    #[test]
+    fn avx512_matvec_gives_the_avx_bits_at_every_alignment() {
+        if !x86::avx512::available() {
+            std::eprintln!("no AVX-512F on this CPU: skipped");
+            return;
+        }
+        let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
+        for n_in in [16usize, 32, 48, 784] {
+            for n_out in [1usize, 7, 8, 9, 16, 23, 128] {
+                let x = data(n_in, 1);
+                let b = data(n_out, 3);
+                let buffer = data(n_out * n_in + 16, 2);
+                for shift in 0..16 {
+                    let w = &buffer[shift..shift + n_out * n_in];
+                    let (mut z1, mut z2) = (std::vec![0.0; n_out], std::vec![0.0; n_out]);
+                    x86::avx512::dense_forward(&x, w, &b, &mut z1, n_in, n_out);
+                    x86::dense_forward(&x, w, &b, &mut z2, n_in, n_out);
+                    let start = (w.as_ptr() as usize % 64) / 4;
+                    assert_eq!(bits(&z1), bits(&z2), "{n_in} -> {n_out}, rows {start} values past a line");
+                }
+            }
+        }
+    }
+
     fn check((batch, n_in, n_out): (usize, usize, usize), zeros: u32) {
         let size = (batch, n_in, n_out);
         let x = data(batch * n_in, 1);

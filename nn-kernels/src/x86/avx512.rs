@@ -86,15 +86,96 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
 /// One sample: the AVX kernel's dot products (so its bits), 8 rows of `W`
 /// per pass over `x` (8 independent sums hide the latency of the fused
 /// multiply-adds; with AVX-512VL the compiler has 32 registers for them, where
-/// the AVX build would spill), as the weights stream from L2.
+/// the AVX build would spill), as the weights stream from L2. When `n_in` is a
+/// multiple of 16, [`matvec_lines`] reads them in whole cache lines.
 ///
 /// # Safety
 /// AVX-512F/VL, AVX, FMA; `n_in ≥ 1`; `n_in` values at `x`, `n_out × n_in` at
 /// `w`, `n_out` at `b` and `z`.
 #[target_feature(enable = "avx512f,avx512vl,avx,fma")]
 unsafe fn matvec(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in: usize, n_out: usize) {
-    // SAFETY: the caller's bounds, for one row.
-    unsafe { super::forward_rows::<1, 8>(x, w, b, z, 1, n_in, n_out) }
+    let lined = if n_in.is_multiple_of(16) { n_out - n_out % MATVEC_ROWS } else { 0 };
+    // SAFETY: the caller's bounds; rows lined.. follow rows ..lined.
+    unsafe {
+        if lined > 0 {
+            matvec_lines(x, w, b, z, n_in, lined);
+        }
+        super::forward_rows::<1, 8>(x, w.add(lined * n_in), b.add(lined), z.add(lined), 1, n_in, n_out - lined)
+    }
+}
+
+/// Rows of `W` per pass of [`matvec_lines`].
+const MATVEC_ROWS: usize = 8;
+
+/// [`matvec`] for `n_in` a multiple of 16 and `n_out` of [`MATVEC_ROWS`], with
+/// aligned 64-byte loads: a large `W` comes from `mmap` 16 bytes past a page
+/// boundary, where half of the 32-byte loads of the AVX kernel straddle two
+/// cache lines (measured on a Zen 5 core for 784 → 128: 3.4–3.7 µs, 2.8–3.1 µs
+/// with whole lines). Each row's 16 values are put together from the two
+/// lines they touch (`vpermt2ps`); the first and last line of a row are
+/// masked loads, so nothing outside the row is read. The sums are the AVX
+/// kernel's: 8 lanes per row, inputs `k` then `k + 8`, then [`hsum`].
+///
+/// # Safety
+/// AVX-512F/VL, AVX, FMA; `n_in` a multiple of 16 and ≥ 16, `n_out` of
+/// [`MATVEC_ROWS`]; `n_in` values at `x`, `n_out × n_in` at `w`, `n_out` at
+/// `b` and `z`.
+#[target_feature(enable = "avx512f,avx512vl,avx,fma")]
+unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in: usize, n_out: usize) {
+    const R: usize = MATVEC_ROWS;
+    // Every row starts `q` values past a line boundary (n_in·4 is a multiple of 64).
+    let q = (w as usize % 64) / 4;
+    let lines = n_in / 16;
+    let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let from = _mm512_add_epi32(iota, _mm512_set1_epi32(q as i32));
+    let head: __mmask16 = (0xffff_u32 << q) as u16;
+    let high = |v: __m512| _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+    let mut o = 0;
+    // SAFETY (whole body): line 0 of a row (at `row − q`, wrapping pointer
+    // arithmetic) is loaded only in lanes q.., its line `lines` only in lanes
+    // ..q, and lines 1..lines lie inside the row; o + R ≤ n_out.
+    unsafe {
+        while o < n_out {
+            let line0 = |r: usize| w.wrapping_add((o + r) * n_in).wrapping_sub(q);
+            let mut acc = [_mm256_setzero_ps(); R];
+            let mut cur = [_mm512_setzero_ps(); R];
+            for (r, cur) in cur.iter_mut().enumerate() {
+                *cur = _mm512_maskz_loadu_ps(head, line0(r));
+            }
+            // Line j + 1 of every row, then the sums over inputs 16j..16j + 16.
+            macro_rules! step {
+                ($j:expr, $next:expr) => {{
+                    let j = $j;
+                    let xv = _mm512_loadu_ps(x.add(16 * j));
+                    let (xlo, xhi) = (_mm512_castps512_ps256(xv), high(xv));
+                    for (r, (acc, cur)) in acc.iter_mut().zip(&mut cur).enumerate() {
+                        let next = $next(line0(r).wrapping_add(16 * (j + 1)));
+                        let v = if q == 0 { *cur } else { _mm512_permutex2var_ps(*cur, from, next) };
+                        *acc = _mm256_fmadd_ps(xlo, _mm512_castps512_ps256(v), *acc);
+                        *acc = _mm256_fmadd_ps(xhi, high(v), *acc);
+                        *cur = next;
+                    }
+                }};
+            }
+            let inner = |p: *const f32| _mm512_load_ps(p);
+            let last = |p: *const f32| if q > 0 { _mm512_maskz_loadu_ps(!head, p) } else { _mm512_setzero_ps() };
+            let mut j = 0;
+            while j + 2 < lines {
+                step!(j, inner);
+                step!(j + 1, inner);
+                j += 2;
+            }
+            if j + 1 < lines {
+                step!(j, inner);
+                j += 1;
+            }
+            step!(j, last);
+            for (r, &acc) in acc.iter().enumerate() {
+                *z.add(o + r) = *b.add(o + r) + hsum(acc);
+            }
+            o += R;
+        }
+    }
 }
 
 /// # Safety
