@@ -279,6 +279,8 @@ fn main() {
 /// The dense kernels alone on the MNIST shapes (batch 64): GFLOP/s of the
 /// fastest of many runs (`--only kernels`, for tuning).
 fn kernels() {
+    #[cfg(target_arch = "x86_64")]
+    bounds();
     use nn::kernel;
     let mut rng = nn::rng(1);
     let mut v = |n: usize| (0..n).map(|_| rng.uniform() - 0.5).collect::<Vec<f32>>();
@@ -326,6 +328,91 @@ fn kernels() {
             i * 1e6
         );
     }
+}
+
+/// The hardware's bounds for the figures (`--only kernels`): the peak rate of
+/// fused multiply-adds of one core (12 independent chains; 512-bit registers
+/// with AVX-512F, else 256-bit), and the time to read the 401 KB of the
+/// 784 → 128 weights once from L2, front to back (the floor of batch 1).
+#[cfg(target_arch = "x86_64")]
+fn bounds() {
+    use std::arch::x86_64::*;
+    macro_rules! chains {
+        ($feature:literal, $name:ident, $t:ty, $set1:ident, $fma:ident, $add:ident, $lanes:literal, $load:ident) => {
+            #[target_feature(enable = $feature)]
+            fn $name(n: usize) -> f32 {
+                let (m, c) = ($set1(0.999), $set1(0.001));
+                let mut a: [$t; 12] = [$set1(0.0); 12];
+                for _ in 0..n {
+                    for a in &mut a {
+                        *a = $fma(*a, m, c);
+                    }
+                }
+                let s = a.iter().fold($set1(0.0), |s, &a| $add(s, a));
+                let mut out = [0.0f32; $lanes];
+                // SAFETY: `out` has one value per lane.
+                unsafe { $load(out.as_mut_ptr(), s) };
+                out.iter().sum()
+            }
+        };
+    }
+    chains!("avx512f", fma512, __m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, 16, _mm512_storeu_ps);
+    chains!("avx,fma", fma256, __m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, 8, _mm256_storeu_ps);
+    macro_rules! read {
+        ($feature:literal, $name:ident, $t:ty, $zero:ident, $add:ident, $loadu:ident, $storeu:ident, $lanes:literal) => {
+            #[target_feature(enable = $feature)]
+            fn $name(w: &[f32]) -> f32 {
+                let mut a = [$zero(); 8];
+                for block in w.chunks_exact(8 * $lanes) {
+                    for (j, a) in a.iter_mut().enumerate() {
+                        // SAFETY: one register's values of the block.
+                        *a = $add(*a, unsafe { $loadu(block.as_ptr().add($lanes * j)) });
+                    }
+                }
+                let mut out = [0.0f32; $lanes];
+                // SAFETY: `out` has one value per lane.
+                unsafe { $storeu(out.as_mut_ptr(), a.iter().fold($zero(), |s, &a| $add(s, a))) };
+                out.iter().sum()
+            }
+        };
+    }
+    read!("avx512f", read512, __m512, _mm512_setzero_ps, _mm512_add_ps, _mm512_loadu_ps, _mm512_storeu_ps, 16);
+    read!("avx", read256, __m256, _mm256_setzero_ps, _mm256_add_ps, _mm256_loadu_ps, _mm256_storeu_ps, 8);
+    let best = |f: &mut dyn FnMut()| {
+        (0..15)
+            .map(|_| {
+                let t = Clock::start();
+                f();
+                t.seconds()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let n = 1_000_000;
+    let mut sink = 0.0;
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F is available.
+        let s = best(&mut || sink += unsafe { fma512(std::hint::black_box(n)) });
+        println!("FMA peak, 512-bit: {:.1} GFLOP/s", (n * 12 * 32) as f64 / s * 1e-9);
+    }
+    if std::is_x86_feature_detected!("avx") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: AVX and FMA are available.
+        let s = best(&mut || sink += unsafe { fma256(std::hint::black_box(n)) });
+        println!("FMA peak, 256-bit: {:.1} GFLOP/s", (n * 12 * 16) as f64 / s * 1e-9);
+    }
+    let w = vec![0.5f32; 784 * 128];
+    let avx512 = std::is_x86_feature_detected!("avx512f");
+    if avx512 || std::is_x86_feature_detected!("avx") {
+        let s = best(&mut || {
+            for _ in 0..100 {
+                let w = std::hint::black_box(&w);
+                // SAFETY: AVX-512F, or else AVX, is available.
+                sink += unsafe { if avx512 { read512(w) } else { read256(w) } };
+            }
+        }) / 100.0;
+        let bits = if avx512 { 512 } else { 256 };
+        println!("reading 784x128 weights from L2, {bits}-bit loads: {:.2} µs ({:.0} GB/s)", s * 1e6, (w.len() * 4) as f64 / s * 1e-9);
+    }
+    std::hint::black_box(sink);
 }
 
 /// What `benches/BASELINE.md` counts under callgrind (`--only callgrind`):

@@ -12,15 +12,17 @@
 //!   the bias added last.
 //! - Blocking: 6 samples × 8 units (24 accumulators) per micro-kernel; the
 //!   8 inputs of a sample are broadcast to both halves straight from memory,
-//!   the weights of 4 unit pairs are copied (per chunk of at most 512 inputs) into a
-//!   stack buffer where each pair's two rows are interleaved in steps of 8,
+//!   the weights of 4 unit pairs are copied (per chunk of at most 512
+//!   inputs) into a stack buffer where each pair's two rows are interleaved
+//!   in steps of 8,
 //!   so that one load fills a register. Between chunks the partial sums wait
 //!   in a stack buffer, unrounded, so chunking does not change the result.
 //!   The first pass over a chunk of inputs (units 0–7) prefetches the next
 //!   6 samples' chunk (the inputs of a large batch come from memory).
 //! - A single sample: the AVX kernel's matrix-vector product with 8 rows
-//!   of the weights per pass (32 registers make room for 8 sums); batches of
-//!   2 and 3 go to the AVX kernels.
+//!   of the weights per pass (32 registers make room for 8 sums), reading
+//!   the weights in whole aligned cache lines when a row is a multiple of 16
+//!   values; batches of 2 and 3 go to the AVX kernels.
 //!
 //! [`scalar`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/
 //! [`scalar::dot`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/fn.dot.html
