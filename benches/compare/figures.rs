@@ -424,11 +424,21 @@ fn bounds() {
             for _ in 0..100 {
                 let w = std::hint::black_box(&w);
                 // SAFETY: AVX-512F, or else AVX, is available.
-                sink += unsafe { if avx512 { read512(w) } else { read256(w) } };
+                sink += unsafe {
+                    if avx512 {
+                        read512(w)
+                    } else {
+                        read256(w)
+                    }
+                };
             }
         }) / 100.0;
         let bits = if avx512 { 512 } else { 256 };
-        println!("reading 784x128 weights from L2, {bits}-bit loads: {:.2} µs ({:.0} GB/s)", s * 1e6, (w.len() * 4) as f64 / s * 1e-9);
+        println!(
+            "reading 784x128 weights from L2, {bits}-bit loads: {:.2} µs ({:.0} GB/s)",
+            s * 1e6,
+            (w.len() * 4) as f64 / s * 1e-9
+        );
         let s = best(&mut || {
             for _ in 0..100 {
                 // SAFETY: AVX (implied by AVX-512F) is available.
