@@ -14,9 +14,9 @@
 //!   8 inputs of a sample are broadcast to both halves straight from memory,
 //!   the weights of 4 unit pairs are copied (per chunk of at most 512
 //!   inputs) into a stack buffer where each pair's two rows are interleaved
-//!   in steps of 8,
-//!   so that one load fills a register. Between chunks the partial sums wait
-//!   in a stack buffer, unrounded, so chunking does not change the result.
+//!   in steps of 8, so that one load fills a register. Between chunks the
+//!   partial sums wait in a stack buffer, unrounded, so chunking does not
+//!   change the result.
 //!   The first pass over a chunk of inputs (units 0–7) prefetches the next
 //!   6 samples' chunk (the inputs of a large batch come from memory).
 //! - A single sample: the AVX kernel's matrix-vector product with 8 rows
@@ -112,10 +112,11 @@ const MATVEC_ROWS: usize = 8;
 /// [`matvec`] for `n_in` a multiple of 16 and `n_out` of [`MATVEC_ROWS`], with
 /// aligned 64-byte loads: a large `W` comes from `mmap` 16 bytes past a page
 /// boundary, where half of the 32-byte loads of the AVX kernel straddle two
-/// cache lines (measured on a Zen 5 core for 784 → 128: 3.4–3.7 µs, 2.8–3.1 µs
-/// with whole lines). Each row's 16 values are put together from the two
-/// lines they touch (`vpermt2ps`); the first and last line of a row are
-/// masked loads, so nothing outside the row is read. The sums are the AVX
+/// cache lines (measured on a Zen 5 core for 784 → 128 while the machine was
+/// quiet: 3.4–3.7 µs, 2.8–3.1 µs with whole lines; equal when its host was
+/// busy). Each row's 16 values are put together from the two lines they
+/// touch (`vpermt2ps`); the first and last line of a row are masked loads,
+/// so nothing outside the row is read. The sums are the AVX
 /// kernel's: 8 lanes per row, inputs `k` then `k + 8`, then [`hsum`].
 ///
 /// # Safety
