@@ -261,6 +261,19 @@ pub(crate) mod x86_tests {
         }
     }
 
+    /// Whether the AVX-512 kernels can run here (else the test says it is skipped).
+    fn avx512_or_skip() -> bool {
+        let here = x86::avx512::available();
+        if !here {
+            std::eprintln!("no AVX-512F on this CPU: skipped");
+        }
+        here
+    }
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|v| v.to_bits()).collect()
+    }
+
     /// The AVX-512 kernels give the AVX kernels' bits (the same summation
     /// order, the same fused multiply-adds), so also agree with the scalar
     /// specification, on awkward sizes, including the blocks' edges (6
@@ -268,11 +281,9 @@ pub(crate) mod x86_tests {
     /// vectors, 64-column panels), with dense and mostly zero gradients.
     #[test]
     fn avx512_gives_the_avx_bits() {
-        if !x86::avx512::available() {
-            std::eprintln!("no AVX-512F on this CPU: skipped");
+        if !avx512_or_skip() {
             return;
         }
-        let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
         let batches = [1usize, 2, 3, 4, 5, 6, 7, 12, 13, 17, 33, 64, 65, 191, 193, 400];
         let widths = [1usize, 3, 7, 8, 9, 15, 16, 17, 24, 25, 33, 129, 255, 256, 257, 520, 784, 1030];
         for &batch in &batches {
@@ -317,11 +328,9 @@ pub(crate) mod x86_tests {
     /// slice is read: masked loads).
     #[test]
     fn avx512_matvec_gives_the_avx_bits_at_every_alignment() {
-        if !x86::avx512::available() {
-            std::eprintln!("no AVX-512F on this CPU: skipped");
+        if !avx512_or_skip() {
             return;
         }
-        let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
         for n_in in [16usize, 32, 48, 784] {
             for n_out in [1usize, 7, 8, 9, 16, 23, 128] {
                 let x = data(n_in, 1);

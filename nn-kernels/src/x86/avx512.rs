@@ -132,7 +132,6 @@ unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32,
     let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let from = _mm512_add_epi32(iota, _mm512_set1_epi32(q as i32));
     let head: __mmask16 = (0xffff_u32 << q) as u16;
-    let high = |v: __m512| _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
     let mut o = 0;
     // SAFETY (whole body): line 0 of a row (at `row − q`, wrapping pointer
     // arithmetic) is loaded only in lanes q.., its line `lines` only in lanes
@@ -150,12 +149,13 @@ unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32,
                 ($j:expr, $next:expr) => {{
                     let j = $j;
                     let xv = _mm512_loadu_ps(x.add(16 * j));
-                    let (xlo, xhi) = (_mm512_castps512_ps256(xv), high(xv));
+                    let [xlo, xhi] = halves(xv);
                     for (r, (acc, cur)) in acc.iter_mut().zip(&mut cur).enumerate() {
                         let next = $next(line0(r).wrapping_add(16 * (j + 1)));
                         let v = if q == 0 { *cur } else { _mm512_permutex2var_ps(*cur, from, next) };
-                        *acc = _mm256_fmadd_ps(xlo, _mm512_castps512_ps256(v), *acc);
-                        *acc = _mm256_fmadd_ps(xhi, high(v), *acc);
+                        let [vlo, vhi] = halves(v);
+                        *acc = _mm256_fmadd_ps(xlo, vlo, *acc);
+                        *acc = _mm256_fmadd_ps(xhi, vhi, *acc);
                         *cur = next;
                     }
                 }};
@@ -448,9 +448,7 @@ unsafe fn finish<const P: usize>(acc: &[__m512; P], i: usize, out: &Out) {
     unsafe {
         let xi = out.x.add(i * out.n_in);
         for (p, &acc) in acc.iter().enumerate() {
-            let halves =
-                [_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(acc)))];
-            for (h, &half) in halves.iter().enumerate() {
+            for (h, &half) in halves(acc).iter().enumerate() {
                 let u = 2 * p + h;
                 if u >= out.units {
                     return;
@@ -575,6 +573,13 @@ unsafe fn sparse_block<const NV: usize>(
 fn join(a: __m256, b: __m256) -> __m512 {
     let lo = _mm512_castpd256_pd512(_mm256_castps_pd(a));
     _mm512_castpd_ps(_mm512_insertf64x4::<1>(lo, _mm256_castps_pd(b)))
+}
+
+/// The low and high halves of `v` (the inverse of [`join`]).
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+fn halves(v: __m512) -> [__m256; 2] {
+    [_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)))]
 }
 
 /// `[v | v]` of the 8 values at `p`.
