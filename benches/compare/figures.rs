@@ -288,36 +288,17 @@ fn kernels() {
         let n = 101_770;
         let (mut p, g, mut state) = (v(n), v(n), vec![0.0f32; 2 * n]);
         let mut opt = Adam::new(1e-3);
-        let best = (0..15)
-            .map(|_| {
-                let t = Clock::start();
-                for _ in 0..50 {
-                    opt.update(&mut p, &g, &mut state);
-                }
-                t.seconds() / 50.0
-            })
-            .fold(f64::INFINITY, f64::min);
+        let best = fastest(50, &mut || opt.update(&mut p, &g, &mut state));
         println!("Adam update of {n} parameters: {:.1} µs", best * 1e6);
     }
     for (batch, n_in, n_out) in [(64usize, 784usize, 128usize), (64, 128, 10), (1, 784, 128), (64, 1024, 1024)] {
         let (x, w, b, dz) = (v(batch * n_in), v(n_out * n_in), v(n_out), v(batch * n_out));
         let (mut z, mut dw, mut db, mut dx) = (v(batch * n_out), v(n_out * n_in), v(n_out), v(batch * n_in));
         let flops = 2.0 * (batch * n_in * n_out) as f64;
-        let best = |f: &mut dyn FnMut()| {
-            let reps = (2e8 / flops).ceil() as usize;
-            (0..15)
-                .map(|_| {
-                    let t = Clock::start();
-                    for _ in 0..reps {
-                        f();
-                    }
-                    t.seconds() / reps as f64
-                })
-                .fold(f64::INFINITY, f64::min)
-        };
-        let f = best(&mut || kernel::dense_forward(&x, &w, &b, &mut z, n_in, n_out));
-        let p = best(&mut || kernel::dense_backward_params(&x, &dz, &mut dw, &mut db, n_in, n_out));
-        let i = best(&mut || kernel::dense_backward_input(&dz, &w, &mut dx, n_in, n_out));
+        let reps = (2e8 / flops).ceil() as usize;
+        let f = fastest(reps, &mut || kernel::dense_forward(&x, &w, &b, &mut z, n_in, n_out));
+        let p = fastest(reps, &mut || kernel::dense_backward_params(&x, &dz, &mut dw, &mut db, n_in, n_out));
+        let i = fastest(reps, &mut || kernel::dense_backward_input(&dz, &w, &mut dx, n_in, n_out));
         println!(
             "{batch}x{n_in}->{n_out}: forward {:.1} GFLOP/s ({:.1} µs), dW {:.1} GFLOP/s ({:.1} µs), dX {:.1} GFLOP/s ({:.1} µs)",
             flops / f * 1e-9,
@@ -330,10 +311,25 @@ fn kernels() {
     }
 }
 
+/// Seconds per call of `f`: the fastest of 15 runs of `reps` calls (for
+/// `--only kernels`, where the fastest run is the code's own speed).
+fn fastest(reps: usize, f: &mut dyn FnMut()) -> f64 {
+    (0..15)
+        .map(|_| {
+            let t = Clock::start();
+            for _ in 0..reps {
+                f();
+            }
+            t.seconds() / reps as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// The hardware's bounds for the figures (`--only kernels`): the peak rate of
 /// fused multiply-adds of one core (12 independent chains; 512-bit registers
-/// with AVX-512F, else 256-bit), and the time to read the 401 KB of the
-/// 784 → 128 weights once from L2, front to back (the floor of batch 1).
+/// with AVX-512F, and 256-bit), and the time to read the 401 KB of the
+/// 784 → 128 weights once from L2, front to back (the floor of batch 1) and
+/// 8 rows at a time (as the single-sample kernel's summation order reads them).
 #[cfg(target_arch = "x86_64")]
 fn bounds() {
     use std::arch::x86_64::*;
@@ -396,55 +392,40 @@ fn bounds() {
         unsafe { _mm256_storeu_ps(out.as_mut_ptr(), a.iter().fold(_mm256_setzero_ps(), |s, &a| _mm256_add_ps(s, a))) };
         out.iter().sum()
     }
-    let best = |f: &mut dyn FnMut()| {
-        (0..15)
-            .map(|_| {
-                let t = Clock::start();
-                f();
-                t.seconds()
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
     let n = 1_000_000;
     let mut sink = 0.0;
     if std::is_x86_feature_detected!("avx512f") {
         // SAFETY: AVX-512F is available.
-        let s = best(&mut || sink += unsafe { fma512(std::hint::black_box(n)) });
+        let s = fastest(1, &mut || sink += unsafe { fma512(std::hint::black_box(n)) });
         println!("FMA peak, 512-bit: {:.1} GFLOP/s", (n * 12 * 32) as f64 / s * 1e-9);
     }
     if std::is_x86_feature_detected!("avx") && std::is_x86_feature_detected!("fma") {
         // SAFETY: AVX and FMA are available.
-        let s = best(&mut || sink += unsafe { fma256(std::hint::black_box(n)) });
+        let s = fastest(1, &mut || sink += unsafe { fma256(std::hint::black_box(n)) });
         println!("FMA peak, 256-bit: {:.1} GFLOP/s", (n * 12 * 16) as f64 / s * 1e-9);
     }
     let w = vec![0.5f32; 784 * 128];
     let avx512 = std::is_x86_feature_detected!("avx512f");
     if avx512 || std::is_x86_feature_detected!("avx") {
-        let s = best(&mut || {
-            for _ in 0..100 {
-                let w = std::hint::black_box(&w);
-                // SAFETY: AVX-512F, or else AVX, is available.
-                sink += unsafe {
-                    if avx512 {
-                        read512(w)
-                    } else {
-                        read256(w)
-                    }
-                };
-            }
-        }) / 100.0;
+        let s = fastest(100, &mut || {
+            let w = std::hint::black_box(&w);
+            // SAFETY: AVX-512F, or else AVX, is available.
+            sink += unsafe {
+                if avx512 {
+                    read512(w)
+                } else {
+                    read256(w)
+                }
+            };
+        });
         let bits = if avx512 { 512 } else { 256 };
         println!(
             "reading 784x128 weights from L2, {bits}-bit loads: {:.2} µs ({:.0} GB/s)",
             s * 1e6,
             (w.len() * 4) as f64 / s * 1e-9
         );
-        let s = best(&mut || {
-            for _ in 0..100 {
-                // SAFETY: AVX (implied by AVX-512F) is available.
-                sink += unsafe { read_rows(std::hint::black_box(&w), 784) };
-            }
-        }) / 100.0;
+        // SAFETY: AVX (implied by AVX-512F) is available.
+        let s = fastest(100, &mut || sink += unsafe { read_rows(std::hint::black_box(&w), 784) });
         println!("the same, 8 rows at a time: {:.2} µs ({:.0} GB/s)", s * 1e6, (w.len() * 4) as f64 / s * 1e-9);
     }
     std::hint::black_box(sink);
