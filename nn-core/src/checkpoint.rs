@@ -77,14 +77,14 @@ impl Checkpoint {
                 "checkpoint",
                 format!(
                     "the optimizer `{}` does not report its scalars (Optimizer::scalars), so it cannot be checkpointed",
-                    core::any::type_name::<O>()
+                    optimizer.type_name()
                 ),
             ));
         }
         Ok(Checkpoint {
             epoch,
             params: net.params().to_vec(),
-            optimizer_kind: short_type_name(core::any::type_name::<O>()),
+            optimizer_kind: short_type_name(optimizer.type_name()),
             optimizer_scalars: scalars,
             optimizer_state: optimizer.owned_state().clone(),
             rng: rng.state(),
@@ -116,7 +116,7 @@ impl Checkpoint {
                 "the checkpoint's optimizer is `{}` ({}), this run's is `{}` ({})",
                 self.optimizer_kind,
                 list(self.optimizer_scalars.iter().map(|(n, _)| n.as_str()).collect()),
-                short_type_name(core::any::type_name::<O>()),
+                short_type_name(optimizer.type_name()),
                 list(names.iter().map(|(n, _)| *n).collect())
             )));
         }
@@ -143,12 +143,18 @@ impl Checkpoint {
 
     /// The checkpoint file of a run of network `N`.
     pub fn to_bytes<N: Network>(&self) -> Vec<u8> {
+        self.encode(&Expected::of::<N>())
+    }
+
+    /// [`to_bytes`](Checkpoint::to_bytes) for the network `expected` describes
+    /// (not generic, so compiled once, whatever the network).
+    fn encode(&self, expected: &Expected) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + 4 * (self.params.len() + self.optimizer_state.len()));
         let mut w = Writer(&mut out);
         w.bytes(MAGIC);
         w.u32(VERSION);
-        w.u64(crate::io::fingerprint::<N>());
-        w.str(&crate::io::architecture::<N>());
+        w.u64(expected.fingerprint);
+        w.str(&expected.architecture);
         w.u64(self.epoch as u64);
         w.f32s(&self.params);
         w.str(&self.optimizer_kind);
@@ -197,9 +203,15 @@ impl Checkpoint {
     }
 
     /// Reads a checkpoint of a run of network `N`; `source` names the bytes in errors.
+    pub fn from_bytes<N: Network>(bytes: &[u8], source: &str) -> Result<Checkpoint> {
+        Checkpoint::decode(bytes, source, &Expected::of::<N>())
+    }
+
+    /// [`from_bytes`](Checkpoint::from_bytes) for the network `expected`
+    /// describes (not generic, so compiled once, whatever the network).
     // `..Epoch::default()`: fields added to `Epoch` later start at their default.
     #[allow(clippy::needless_update)]
-    pub fn from_bytes<N: Network>(bytes: &[u8], source: &str) -> Result<Checkpoint> {
+    fn decode(bytes: &[u8], source: &str, expected: &Expected) -> Result<Checkpoint> {
         let err = |message: String| Error::data(source, message);
         if bytes.len() < 12 || &bytes[..8] != MAGIC {
             return Err(err(String::from("not an nn checkpoint (wrong magic bytes or too short)")));
@@ -221,16 +233,13 @@ impl Checkpoint {
         let mut r = Reader::new(&body[12..], source);
         let fingerprint = r.u64()?;
         let arch = r.str()?;
-        if fingerprint != crate::io::fingerprint::<N>() {
-            return Err(err(format!(
-                "the checkpoint is of `{arch}`, but this network is `{}`",
-                crate::io::architecture::<N>()
-            )));
+        if fingerprint != expected.fingerprint {
+            return Err(err(format!("the checkpoint is of `{arch}`, but this network is `{}`", expected.architecture)));
         }
         let epoch = r.usize()?;
         let params = r.f32s()?;
-        if params.len() != N::PARAMS {
-            return Err(err(format!("{} parameters, but the network has {}", params.len(), N::PARAMS)));
+        if params.len() != expected.params {
+            return Err(err(format!("{} parameters, but the network has {}", params.len(), expected.params)));
         }
         let optimizer_kind = r.str()?;
         let n = r.u32()? as usize;
@@ -316,6 +325,23 @@ impl Checkpoint {
     }
 }
 
+/// What a checkpoint file must say about the network it is of.
+struct Expected {
+    fingerprint: u64,
+    architecture: String,
+    params: usize,
+}
+
+impl Expected {
+    fn of<N: Network>() -> Expected {
+        Expected {
+            fingerprint: crate::io::fingerprint::<N>(),
+            architecture: crate::io::architecture::<N>(),
+            params: N::PARAMS,
+        }
+    }
+}
+
 /// `nn_core::optim::adam::Adam` → `Adam` (paths inside generic arguments shortened too).
 fn short_type_name(name: &str) -> String {
     let mut result = String::new();
@@ -335,11 +361,11 @@ fn short_type_name(name: &str) -> String {
 
 /// What `fit` does at the end of an epoch with `.checkpoint_to(path)`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn save_fit<N: Network, O: Optimizer>(
+pub(crate) fn save_fit<N: Network>(
     path: &Path,
     epoch: usize,
     net: &N,
-    optimizer: &mut O,
+    optimizer: &mut dyn Optimizer,
     rng: &Rng,
     order: &[usize],
     history: &History,
@@ -362,10 +388,10 @@ pub(crate) fn save_fit<N: Network, O: Optimizer>(
 /// What `fit` does before the first epoch with `.resume_from(path)`: `None`
 /// when there is no file yet, else the checkpoint, already restored into
 /// `net`, `optimizer` and `callbacks`. Changes nothing on error.
-pub(crate) fn resume_fit<N: Network, O: Optimizer>(
+pub(crate) fn resume_fit<N: Network>(
     path: &Path,
     net: &mut N,
-    optimizer: &mut O,
+    optimizer: &mut dyn Optimizer,
     callbacks: &mut [Box<dyn Callback<N> + '_>],
     samples: usize,
     data_len: usize,

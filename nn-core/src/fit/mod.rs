@@ -24,13 +24,14 @@
 //! ```
 
 mod callback;
+mod driver;
 mod history;
 mod plot;
 mod progress;
 pub mod search;
 
+use std::borrow::Cow;
 use std::boxed::Box;
-use std::time::Instant;
 use std::vec;
 use std::vec::Vec;
 
@@ -43,8 +44,6 @@ pub use plot::{compare_svg, plot_compare_svg, plot_xy_svg, xy_svg, XySeries};
 pub use progress::{epoch_line, Verbosity};
 
 use crate::error::check_len;
-use crate::layer::LayerInfo;
-use crate::regularize::{clip_grad_norm, clip_grad_value, grad_norm};
 use crate::{Error, Loss, Mode, Mse, Network, Optimizer, Penalty, Result, Sgd};
 
 /// Validation data of a [`Fit`].
@@ -284,39 +283,6 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
         self
     }
 
-    /// The parameter ranges of the frozen layers, checked.
-    fn frozen_ranges(&self) -> Result<Vec<core::ops::Range<usize>>> {
-        let names = N::layer_names();
-        let mut spans = Vec::new();
-        let mut offset = 0;
-        N::visit(&mut |info: LayerInfo| {
-            let n = info.params + info.state;
-            spans.push(offset..offset + n);
-            offset += n;
-        });
-        self.frozen
-            .iter()
-            .map(|f| match f {
-                Frozen::Params(r) if r.start <= r.end && r.end <= N::PARAMS => Ok(r.clone()),
-                Frozen::Params(r) => Err(Error::data(
-                    "freeze_params",
-                    std::format!("the range {r:?} is not within the {} parameters", N::PARAMS),
-                )),
-                Frozen::Layer(name) => match names.iter().position(|n| n == name) {
-                    Some(i) if i < spans.len() => Ok(spans[i].clone()),
-                    _ if names.is_empty() => Err(Error::data(
-                        "freeze",
-                        std::format!("no layer is named `{name}`: this network's layers have no names (name them in `network!`, `conv1: Conv2d<..>`, or use freeze_params)"),
-                    )),
-                    _ => Err(Error::data(
-                        "freeze",
-                        std::format!("no layer is named `{name}`; the layers are {}", names.join(", ")),
-                    )),
-                },
-            })
-            .collect()
-    }
-
     /// The optimizer, e.g. to read its learning rate after `run`.
     pub fn optimizer_ref(&self) -> &O {
         &self.optimizer
@@ -336,210 +302,172 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
         if self.batch_size == 0 {
             return Err(Error::data("batch_size", "must be at least 1"));
         }
-        let mut rng = crate::rng(self.seed);
-        let mut order: Vec<usize> = (0..self.xs.len()).collect();
-        type Data<N> = (Vec<<N as crate::Layer>::Input>, Vec<<N as crate::Layer>::Output>);
-        let (train, val): (Vec<usize>, Option<Data<N>>) = match self.validation {
-            Validation::None => (order, None),
+        let fraction = match self.validation {
+            Validation::Split(fraction) => Some(fraction),
             Validation::Data(vx, vy) => {
                 check_len("validation targets", vx.len(), vy.len())?;
-                (order, Some((vx.to_vec(), vy.to_vec())))
+                None
             }
-            Validation::Split(fraction) => {
-                if !(0.0..1.0).contains(&fraction) {
-                    return Err(Error::data("validation_split", std::format!("must be in [0, 1), found {fraction}")));
-                }
-                rng.shuffle(&mut order);
-                let n_val = (self.xs.len() as f64 * fraction as f64).round() as usize;
-                let split = self.xs.len() - n_val;
-                let val_idx = order.split_off(split);
-                let vx = val_idx.iter().map(|&i| self.xs[i]).collect();
-                let vy = val_idx.iter().map(|&i| self.ys[i]).collect();
-                (order, if n_val > 0 { Some((vx, vy)) } else { None })
-            }
+            Validation::None => None,
         };
-        if train.is_empty() {
-            return Err(Error::EmptyBatch);
-        }
-        let mut train = train;
-        let frozen = self.frozen_ranges()?;
-        let mut frozen_values: Vec<f32> = Vec::new();
-        let mut next_state = vec![0.0f32; N::STATE];
-        let batch_size = self.batch_size.min(train.len());
-        let mut workspace = vec![0.0f32; N::WORKSPACE_PER_SAMPLE * batch_size];
-        let mut grad = N::zeroed_boxed();
-        let mut bx: Vec<N::Input> = Vec::with_capacity(batch_size);
-        let mut by: Vec<N::Output> = Vec::with_capacity(batch_size);
-        let layers = layer_param_counts::<N>();
-        let mut history = History::default();
-        N::visit(&mut |info| history.layers.push(std::format!("{info}")));
-        let n_layers = history.layers.len();
-        let mut progress = progress::Progress::new(self.verbosity, self.epochs);
-        let want_acc = self.metrics.contains(&Metric::Accuracy);
-        let want_mae = self.metrics.contains(&Metric::Mae);
-        let mut first_epoch = 1;
-        if let Some(path) = &self.resume {
-            let resumed = crate::checkpoint::resume_fit(
-                path,
-                self.net,
-                &mut self.optimizer,
-                &mut self.callbacks,
-                train.len(),
-                self.xs.len(),
-            )?;
-            if let Some(c) = resumed {
-                (rng, train, history, first_epoch) = (crate::Rng::from_state(c.rng), c.order, c.history, c.epoch + 1);
-                if history.stopped_early {
-                    return Ok(history);
-                }
-            }
-        }
+        let split = driver::split(self.xs.len(), self.seed, fraction)?;
+        let layout = driver::Layout::of::<N>(&self.frozen)?;
+        let val = match self.validation {
+            Validation::Data(vx, vy) => Some((Cow::Borrowed(vx), Cow::Borrowed(vy))),
+            Validation::Split(_) if !split.val.is_empty() => Some((
+                Cow::Owned(split.val.iter().map(|&i| self.xs[i]).collect()),
+                Cow::Owned(split.val.iter().map(|&i| self.ys[i]).collect()),
+            )),
+            _ => None,
+        };
+        let batch_size = self.batch_size.min(split.train.len());
+        let settings = driver::Settings {
+            epochs: self.epochs,
+            batch_size,
+            shuffle: self.shuffle,
+            metrics: &self.metrics,
+            verbosity: self.verbosity,
+            grad_norms: self.grad_norms,
+            activations: self.activations,
+            penalty: self.penalty,
+            clip: self.clip,
+            checkpoint: self.checkpoint.as_deref(),
+            resume: self.resume.as_deref(),
+        };
+        let mut trainee = NetTrainee {
+            net: &mut *self.net,
+            xs: self.xs,
+            ys: self.ys,
+            loss: &self.loss,
+            callbacks: &mut self.callbacks,
+            val,
+            grad: N::zeroed_boxed(),
+            workspace: vec![0.0f32; N::WORKSPACE_PER_SAMPLE * batch_size],
+            bx: Vec::with_capacity(batch_size),
+            by: Vec::with_capacity(batch_size),
+        };
+        driver::run(&settings, &layout, split, &mut trainee, &mut self.optimizer)
+    }
+}
 
-        // Split batches: the calling thread and a helper share the joins (see
-        // `parallel::team`) for the whole run.
+/// Inputs and targets, borrowed (`validation_data`) or gathered (`validation_split`).
+type Samples<'a, N> = (Cow<'a, [<N as crate::Layer>::Input]>, Cow<'a, [<N as crate::Layer>::Output]>);
+
+/// The network's side of a run ([`driver::Trainee`]): the only part of
+/// `fit` compiled for each network and loss, and for no optimizer.
+struct NetTrainee<'f, 'a, N: Network, L> {
+    net: &'f mut N,
+    xs: &'a [N::Input],
+    ys: &'a [N::Output],
+    loss: &'f L,
+    callbacks: &'f mut [Box<dyn Callback<N> + 'a>],
+    val: Option<Samples<'a, N>>,
+    grad: Box<N>,
+    workspace: Vec<f32>,
+    bx: Vec<N::Input>,
+    by: Vec<N::Output>,
+}
+
+impl<N: Network, L: Loss> driver::Trainee for NetTrainee<'_, '_, N, L> {
+    fn batch(
+        &mut self,
+        chunk: &[usize],
+        rng: &mut crate::Rng,
+        sums: &mut Sums,
+        act_sums: &mut [ActSums],
+    ) -> Result<f32> {
         #[cfg(feature = "parallel")]
-        let _team = crate::parallel::Region::open_for(batch_size);
-        for epoch in first_epoch..=self.epochs {
-            let started = Instant::now();
-            for cb in &mut self.callbacks {
-                cb.on_epoch_begin(epoch, &mut Context { net: self.net, optimizer: &mut self.optimizer })?;
-            }
-            if self.shuffle {
-                rng.shuffle(&mut train);
-            }
-            let batches = train.len().div_ceil(batch_size);
-            progress.start_epoch(epoch, batches);
-            let mut sums = Sums::default();
-            let mut norm_sums = vec![0.0f64; if self.grad_norms { layers.len() } else { 0 }];
-            let mut act_sums = vec![ActSums::default(); if self.activations { n_layers } else { 0 }];
-            for (b, chunk) in train.chunks(batch_size).enumerate() {
-                if N::STATE > 0 && chunk.len() == 1 && b > 0 {
-                    // Batch statistics need 2 samples: a last batch of one
-                    // sample is left out of this epoch (torch `drop_last` for it).
-                    continue;
-                }
-                #[cfg(feature = "parallel")]
-                {
-                    crate::parallel::gather(&mut bx, self.xs, chunk);
-                    crate::parallel::gather(&mut by, self.ys, chunk);
-                    crate::parallel::fill_zero(grad.params_mut());
-                }
-                #[cfg(not(feature = "parallel"))]
-                {
-                    bx.clear();
-                    by.clear();
-                    bx.extend(chunk.iter().map(|&i| self.xs[i]));
-                    by.extend(chunk.iter().map(|&i| self.ys[i]));
-                    grad.params_mut().fill(0.0);
-                }
-                let loss = match self.net.loss_and_grad_in(
-                    &bx,
-                    &by,
-                    &self.loss,
-                    &mut grad,
-                    &mut workspace,
-                    Mode::Train(&mut rng),
-                ) {
-                    Ok(loss) => loss,
-                    Err(Error::NonFiniteLoss { loss }) => return Err(Error::Diverged { epoch, batch: b + 1, loss }),
-                    Err(e) => return Err(e),
-                };
-                let outputs: &[N::Output] = bytemuck::cast_slice(&workspace[..chunk.len() * N::OUT]);
-                sums.add(loss, outputs, &by, want_acc, want_mae);
-                if self.activations {
-                    let n = chunk.len();
-                    let (y, rest) = workspace.split_at(n * N::OUT);
-                    let cache = &rest[n * N::OUT..n * N::OUT + n * N::CACHE];
-                    let mut layer = act_sums.iter_mut();
-                    N::visit_outputs(y, cache, n, &mut |a| {
-                        if let Some(s) = layer.next() {
-                            s.add(a);
-                        }
-                    });
-                }
-                crate::network::take_state::<N>(grad.params_mut(), &mut next_state);
-                if let Some(penalty) = self.penalty {
-                    penalty.add_grad_on_weights::<N>(self.net.params(), grad.params_mut());
-                }
-                frozen_values.clear();
-                for r in &frozen {
-                    grad.params_mut()[r.clone()].fill(0.0);
-                    frozen_values.extend_from_slice(&self.net.params()[r.clone()]);
-                }
-                let norm = grad_norm(grad.params());
-                if !norm.is_finite() {
-                    return Err(Error::NonFiniteGradient { epoch, batch: b + 1, norm });
-                }
-                if self.grad_norms {
-                    for (sum, norm) in norm_sums.iter_mut().zip(layer_norms(grad.params(), &layers)) {
-                        *sum += norm as f64;
-                    }
-                }
-                match self.clip {
-                    Some(Clip::Norm(max)) => {
-                        clip_grad_norm(grad.params_mut(), max);
-                    }
-                    Some(Clip::Value(v)) => {
-                        clip_grad_value(grad.params_mut(), v);
-                    }
-                    None => {}
-                }
-                self.optimizer.step(self.net.params_mut(), grad.params());
-                crate::network::put_state::<N>(self.net.params_mut(), &next_state);
-                let mut at = 0;
-                for r in &frozen {
-                    self.net.params_mut()[r.clone()].copy_from_slice(&frozen_values[at..at + r.len()]);
-                    at += r.len();
-                }
-                let elapsed = started.elapsed().as_secs_f64().max(1e-9);
-                progress.batch(b + 1, sums.mean_loss(), sums.accuracy(want_acc), sums.n as f64 / elapsed);
-            }
-            let train_seconds = started.elapsed().as_secs_f64();
-            let mut logs = Epoch {
-                epoch,
-                loss: sums.mean_loss(),
-                accuracy: sums.accuracy(want_acc),
-                mae: sums.mae(want_mae),
-                lr: self.optimizer.learning_rate(),
-                samples_per_second: train.len() as f64 / train_seconds.max(1e-9),
-                grad_norms: norm_sums.iter().map(|s| (s / batches as f64) as f32).collect(),
-                activations: act_sums.iter().map(ActSums::stats).collect(),
-                momentum: self.optimizer.momentum_coefficient(),
-                ..Epoch::default()
-            };
-            if let Some((vx, vy)) = &val {
-                let v = evaluate(&*self.net, vx, vy, &self.loss, &self.metrics)?;
-                logs.val_loss = Some(v.loss);
-                logs.val_accuracy = v.accuracy;
-                logs.val_mae = v.mae;
-            }
-            logs.seconds = started.elapsed().as_secs_f64();
-            progress.end_epoch(&logs);
-            let mut stop = false;
-            for cb in &mut self.callbacks {
-                let ctx = &mut Context { net: self.net, optimizer: &mut self.optimizer };
-                stop |= cb.on_epoch_end(&logs, ctx)? == Control::Stop;
-            }
-            history.epochs.push(logs);
-            if let Some(path) = &self.checkpoint {
-                history.stopped_early = stop && epoch < self.epochs;
-                let (net, opt, cbs) = (&*self.net, &mut self.optimizer, &self.callbacks);
-                crate::checkpoint::save_fit(path, epoch, net, opt, &rng, &train, &history, cbs)?;
-            }
-            if stop {
-                history.stopped_early = epoch < self.epochs;
-                break;
-            }
+        {
+            crate::parallel::gather(&mut self.bx, self.xs, chunk);
+            crate::parallel::gather(&mut self.by, self.ys, chunk);
+            crate::parallel::fill_zero(self.grad.params_mut());
         }
-        for cb in &mut self.callbacks {
-            cb.on_train_end(&history, &mut Context { net: self.net, optimizer: &mut self.optimizer })?;
-            if self.verbosity != Verbosity::Quiet {
+        #[cfg(not(feature = "parallel"))]
+        {
+            self.bx.clear();
+            self.by.clear();
+            self.bx.extend(chunk.iter().map(|&i| self.xs[i]));
+            self.by.extend(chunk.iter().map(|&i| self.ys[i]));
+            self.grad.params_mut().fill(0.0);
+        }
+        let loss = self.net.loss_and_grad_in(
+            &self.bx,
+            &self.by,
+            self.loss,
+            &mut self.grad,
+            &mut self.workspace,
+            Mode::Train(rng),
+        )?;
+        let n = chunk.len();
+        sums.add(loss, &self.workspace[..n * N::OUT], bytemuck::cast_slice(&self.by), N::OUT);
+        if !act_sums.is_empty() {
+            let (y, rest) = self.workspace.split_at(n * N::OUT);
+            let cache = &rest[n * N::OUT..n * N::OUT + n * N::CACHE];
+            let mut layer = act_sums.iter_mut();
+            N::visit_outputs(y, cache, n, &mut |a| {
+                if let Some(s) = layer.next() {
+                    s.add(a);
+                }
+            });
+        }
+        Ok(loss)
+    }
+
+    fn params_and_grad(&mut self) -> (&mut [f32], &mut [f32]) {
+        (self.net.params_mut(), self.grad.params_mut())
+    }
+
+    fn validate(&self, metrics: &[Metric]) -> Option<Result<Evaluation>> {
+        let (vx, vy) = self.val.as_ref()?;
+        Some(evaluate(&*self.net, vx, vy, self.loss, metrics))
+    }
+
+    fn epoch_begin(&mut self, epoch: usize, optimizer: &mut dyn Optimizer) -> Result<()> {
+        for cb in self.callbacks.iter_mut() {
+            cb.on_epoch_begin(epoch, &mut Context { net: self.net, optimizer })?;
+        }
+        Ok(())
+    }
+
+    fn epoch_end(&mut self, logs: &Epoch, optimizer: &mut dyn Optimizer) -> Result<bool> {
+        let mut stop = false;
+        for cb in self.callbacks.iter_mut() {
+            stop |= cb.on_epoch_end(logs, &mut Context { net: self.net, optimizer })? == Control::Stop;
+        }
+        Ok(stop)
+    }
+
+    fn train_end(&mut self, history: &History, optimizer: &mut dyn Optimizer, print: bool) -> Result<()> {
+        for cb in self.callbacks.iter_mut() {
+            cb.on_train_end(history, &mut Context { net: self.net, optimizer })?;
+            if print {
                 if let Some(report) = cb.report() {
                     std::println!("{report}");
                 }
             }
         }
-        Ok(history)
+        Ok(())
+    }
+
+    fn save(
+        &mut self,
+        path: &std::path::Path,
+        epoch: usize,
+        optimizer: &mut dyn Optimizer,
+        rng: &crate::Rng,
+        order: &[usize],
+        history: &History,
+    ) -> Result<()> {
+        crate::checkpoint::save_fit(path, epoch, &*self.net, optimizer, rng, order, history, self.callbacks)
+    }
+
+    fn resume(
+        &mut self,
+        path: &std::path::Path,
+        optimizer: &mut dyn Optimizer,
+        samples: usize,
+    ) -> Result<Option<crate::checkpoint::Checkpoint>> {
+        crate::checkpoint::resume_fit(path, self.net, optimizer, self.callbacks, samples, self.xs.len())
     }
 }
 
@@ -597,14 +525,12 @@ pub fn evaluate<N: Network, L: Loss>(
     }
     let chunk = 256.min(xs.len());
     let mut workspace = vec![0.0f32; N::WORKSPACE_PER_SAMPLE * chunk];
-    let (want_acc, want_mae) = (metrics.contains(&Metric::Accuracy), metrics.contains(&Metric::Mae));
-    let mut sums = Sums::default();
+    let mut sums = Sums::new(metrics);
     for (x, y) in xs.chunks(chunk).zip(ys.chunks(chunk)) {
         let l = net.loss_in(x, y, loss, &mut workspace, Mode::Eval)?;
-        let outputs: &[N::Output] = bytemuck::cast_slice(&workspace[..x.len() * N::OUT]);
-        sums.add(l, outputs, y, want_acc, want_mae);
+        sums.add(l, &workspace[..x.len() * N::OUT], bytemuck::cast_slice(y), N::OUT);
     }
-    Ok(Evaluation { loss: sums.mean_loss(), accuracy: sums.accuracy(want_acc), mae: sums.mae(want_mae) })
+    Ok(Evaluation { loss: sums.mean_loss(), accuracy: sums.accuracy(), mae: sums.mae() })
 }
 
 /// Index of the largest value (the predicted class).
@@ -628,25 +554,38 @@ pub fn is_correct(output: &[f32], target: &[f32]) -> bool {
 }
 
 /// Running sums of an epoch's metrics.
-#[derive(Default)]
 struct Sums {
     loss: f64,
     n: usize,
     correct: usize,
     abs_err: f64,
     outputs: usize,
+    want_accuracy: bool,
+    want_mae: bool,
 }
 
 impl Sums {
-    fn add<T: AsRef<[f32]>>(&mut self, mean_loss: f32, outputs: &[T], targets: &[T], acc: bool, mae: bool) {
-        self.loss += mean_loss as f64 * outputs.len() as f64;
-        self.n += outputs.len();
-        for (o, t) in outputs.iter().zip(targets) {
-            let (o, t) = (o.as_ref(), t.as_ref());
-            if acc && is_correct(o, t) {
+    fn new(metrics: &[Metric]) -> Sums {
+        Sums {
+            loss: 0.0,
+            n: 0,
+            correct: 0,
+            abs_err: 0.0,
+            outputs: 0,
+            want_accuracy: metrics.contains(&Metric::Accuracy),
+            want_mae: metrics.contains(&Metric::Mae),
+        }
+    }
+    /// A batch: its mean loss, and its outputs and targets, `width` values per sample.
+    fn add(&mut self, mean_loss: f32, outputs: &[f32], targets: &[f32], width: usize) {
+        let samples = outputs.len() / width;
+        self.loss += mean_loss as f64 * samples as f64;
+        self.n += samples;
+        for (o, t) in outputs.chunks_exact(width).zip(targets.chunks_exact(width)) {
+            if self.want_accuracy && is_correct(o, t) {
                 self.correct += 1;
             }
-            if mae {
+            if self.want_mae {
                 self.abs_err += o.iter().zip(t).map(|(a, b)| (a - b).abs() as f64).sum::<f64>();
                 self.outputs += o.len();
             }
@@ -655,11 +594,11 @@ impl Sums {
     fn mean_loss(&self) -> f32 {
         (self.loss / self.n.max(1) as f64) as f32
     }
-    fn accuracy(&self, want: bool) -> Option<f32> {
-        want.then(|| self.correct as f32 / self.n.max(1) as f32)
+    fn accuracy(&self) -> Option<f32> {
+        self.want_accuracy.then(|| self.correct as f32 / self.n.max(1) as f32)
     }
-    fn mae(&self, want: bool) -> Option<f32> {
-        want.then(|| (self.abs_err / self.outputs.max(1) as f64) as f32)
+    fn mae(&self) -> Option<f32> {
+        self.want_mae.then(|| (self.abs_err / self.outputs.max(1) as f64) as f32)
     }
 }
 
@@ -690,21 +629,4 @@ impl ActSums {
         let var = (self.squares / n - mean * mean).max(0.0);
         ActivationStats { mean: mean as f32, std: var.sqrt() as f32, zero_fraction: (self.zeros as f64 / n) as f32 }
     }
-}
-
-/// Parameter counts per layer.
-fn layer_param_counts<N: Network>() -> Vec<usize> {
-    let mut counts = Vec::new();
-    N::visit(&mut |info: LayerInfo| counts.push(info.params + info.state));
-    counts
-}
-
-/// L2 norm of each layer's slice of a flat gradient.
-fn layer_norms<'g>(grad: &'g [f32], counts: &'g [usize]) -> impl Iterator<Item = f32> + 'g {
-    let mut offset = 0;
-    counts.iter().map(move |&n| {
-        let g = &grad[offset..offset + n];
-        offset += n;
-        g.iter().map(|x| x * x).sum::<f32>().sqrt()
-    })
 }

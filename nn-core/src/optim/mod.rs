@@ -70,6 +70,13 @@ pub(crate) use scalar_fields;
 
 /// An update rule for a flat slice of parameters.
 pub trait Optimizer {
+    /// The optimizer's type (`nn_core::optim::adam::Adam`), which a
+    /// checkpoint records and its errors name; kept right behind a
+    /// `&mut dyn Optimizer`, which is how `fit` drives every optimizer.
+    fn type_name(&self) -> &'static str {
+        core::any::type_name::<Self>()
+    }
+
     /// Number of state values the optimizer needs for `params` parameters.
     fn state_len(&self, params: usize) -> usize;
 
