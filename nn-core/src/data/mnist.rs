@@ -37,7 +37,11 @@ pub struct MnistData {
 /// Loads the four files from `dir`, checking each one's MD5, magic number and
 /// counts. Any problem is an error that names the file and what is wrong.
 pub fn load(dir: impl AsRef<Path>) -> Result<MnistData> {
-    let dir = dir.as_ref();
+    load_dir(dir.as_ref())
+}
+
+/// [`load`], compiled once here rather than in every caller's crate.
+fn load_dir(dir: &Path) -> Result<MnistData> {
     if !dir.is_dir() {
         return Err(Error::data(
             dir.display().to_string(),

@@ -57,11 +57,17 @@ enum Validation<'a, N: Network> {
 /// A training run being configured; [`run`](Fit::run) trains. Made by
 /// [`Network::fit`].
 pub struct Fit<'a, N: Network, L = Mse, O = Sgd> {
+    plan: Plan<'a, N>,
+    loss: L,
+    optimizer: O,
+}
+
+/// A [`Fit`]'s settings and data: everything but the loss and the
+/// optimizer, so that [`Plan::run`] is not compiled again for each optimizer type.
+struct Plan<'a, N: Network> {
     net: &'a mut N,
     xs: &'a [N::Input],
     ys: &'a [N::Output],
-    loss: L,
-    optimizer: O,
     epochs: usize,
     batch_size: usize,
     shuffle: bool,
@@ -98,26 +104,28 @@ impl<'a, N: Network> Fit<'a, N> {
     /// 1 epoch, batch size 32, shuffled with seed 0, no validation.
     pub fn new(net: &'a mut N, xs: &'a [N::Input], ys: &'a [N::Output]) -> Self {
         Fit {
-            net,
-            xs,
-            ys,
+            plan: Plan {
+                net,
+                xs,
+                ys,
+                epochs: 1,
+                batch_size: 32,
+                shuffle: true,
+                seed: 0,
+                validation: Validation::None,
+                metrics: Vec::new(),
+                callbacks: Vec::new(),
+                verbosity: Verbosity::Auto,
+                grad_norms: false,
+                activations: false,
+                penalty: None,
+                clip: None,
+                checkpoint: None,
+                resume: None,
+                frozen: Vec::new(),
+            },
             loss: Mse,
             optimizer: Sgd::new(0.01),
-            epochs: 1,
-            batch_size: 32,
-            shuffle: true,
-            seed: 0,
-            validation: Validation::None,
-            metrics: Vec::new(),
-            callbacks: Vec::new(),
-            verbosity: Verbosity::Auto,
-            grad_norms: false,
-            activations: false,
-            penalty: None,
-            clip: None,
-            checkpoint: None,
-            resume: None,
-            frozen: Vec::new(),
         }
     }
 }
@@ -135,58 +143,58 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
 
     /// Number of passes over the training data.
     pub fn epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
+        self.plan.epochs = epochs;
         self
     }
 
     /// Samples per update: 1 is stochastic gradient descent, the whole set is
     /// batch gradient descent, anything between is mini-batch.
     pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
+        self.plan.batch_size = batch_size;
         self
     }
 
     /// Whether to shuffle the training data every epoch (default true).
     pub fn shuffle(mut self, shuffle: bool) -> Self {
-        self.shuffle = shuffle;
+        self.plan.shuffle = shuffle;
         self
     }
 
     /// The seed of shuffling, the validation split and dropout. Same seed,
     /// same data, same initial network: bit-identical weights.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.plan.seed = seed;
         self
     }
 
     /// Holds out this fraction of the training data (after one seeded
     /// shuffle) for validation.
     pub fn validation_split(mut self, fraction: f32) -> Self {
-        self.validation = Validation::Split(fraction);
+        self.plan.validation = Validation::Split(fraction);
         self
     }
 
     /// Validates on these samples after every epoch.
     pub fn validation_data(mut self, xs: &'a [N::Input], ys: &'a [N::Output]) -> Self {
-        self.validation = Validation::Data(xs, ys);
+        self.plan.validation = Validation::Data(xs, ys);
         self
     }
 
     /// Metrics to compute besides the loss.
     pub fn metrics(mut self, metrics: &[Metric]) -> Self {
-        self.metrics = metrics.to_vec();
+        self.plan.metrics = metrics.to_vec();
         self
     }
 
     /// Adds a callback ([`EarlyStopping`], [`LearningRateScheduler`], …).
     pub fn callback(mut self, callback: impl Callback<N> + 'a) -> Self {
-        self.callbacks.push(Box::new(callback));
+        self.plan.callbacks.push(Box::new(callback));
         self
     }
 
     /// How much to print.
     pub fn verbosity(mut self, verbosity: Verbosity) -> Self {
-        self.verbosity = verbosity;
+        self.plan.verbosity = verbosity;
         self
     }
 
@@ -200,7 +208,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// layer's parameters, penalty included, before clipping, averaged over
     /// the epoch's batches.
     pub fn record_gradient_norms(mut self, record: bool) -> Self {
-        self.grad_norms = record;
+        self.plan.grad_norms = record;
         self
     }
 
@@ -209,7 +217,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// [`Epoch::activations`], to see saturated sigmoids and dead ReLUs.
     /// Costs one pass over the activations per batch.
     pub fn record_activations(mut self, record: bool) -> Self {
-        self.activations = record;
+        self.plan.activations = record;
         self
     }
 
@@ -220,7 +228,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// [`Penalty::add_grad_on_weights`]). The reported loss is the data loss
     /// `C`, without the penalty term.
     pub fn penalty(mut self, penalty: Penalty) -> Self {
-        self.penalty = Some(penalty);
+        self.plan.penalty = Some(penalty);
         self
     }
 
@@ -228,7 +236,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// before the step, as torch's `clip_grad_norm_`: `g ← g · max_norm / (‖g‖₂ + 1e-6)`
     /// when that factor is below 1 (see [`clip_grad_norm`]).
     pub fn clip_grad_norm(mut self, max_norm: f32) -> Self {
-        self.clip = Some(Clip::Norm(max_norm));
+        self.plan.clip = Some(Clip::Norm(max_norm));
         self
     }
 
@@ -236,7 +244,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// torch's `clip_grad_value_` (see [`clip_grad_value`]). Replaces
     /// [`clip_grad_norm`](Fit::clip_grad_norm) if both are set (the last wins).
     pub fn clip_grad_value(mut self, clip: f32) -> Self {
-        self.clip = Some(Clip::Value(clip));
+        self.plan.clip = Some(Clip::Value(clip));
         self
     }
 
@@ -245,7 +253,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// sample order, history and callbacks' state. The optimizer must report
     /// its scalars ([`Optimizer::scalars`]: every optimizer of this crate does).
     pub fn checkpoint_to(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.checkpoint = Some(path.into());
+        self.plan.checkpoint = Some(path.into());
         self
     }
 
@@ -257,7 +265,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// stopped early stays stopped. A checkpoint of another network,
     /// optimizer or data size is an error, and nothing is changed.
     pub fn resume_from(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.resume = Some(path.into());
+        self.plan.resume = Some(path.into());
         self
     }
 
@@ -271,7 +279,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// step, so no optimizer (weight decay included) moves them. An unknown
     /// name is an error of [`run`](Fit::run). May be called for several layers.
     pub fn freeze(mut self, layer: &str) -> Self {
-        self.frozen.push(Frozen::Layer(layer.into()));
+        self.plan.frozen.push(Frozen::Layer(layer.into()));
         self
     }
 
@@ -279,7 +287,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// [`params`](Network::params)), as [`freeze`](Fit::freeze) does a layer.
     /// A range past the end is an error of [`run`](Fit::run).
     pub fn freeze_params(mut self, range: core::ops::Range<usize>) -> Self {
-        self.frozen.push(Frozen::Params(range));
+        self.plan.frozen.push(Frozen::Params(range));
         self
     }
 
@@ -298,6 +306,13 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
     /// loss), `g += ∇penalty` (weights only), per-layer norms recorded,
     /// clipping, then the optimizer's step.
     pub fn run(&mut self) -> Result<History> {
+        self.plan.run(&self.loss, &mut self.optimizer)
+    }
+}
+
+impl<'a, N: Network> Plan<'a, N> {
+    /// [`Fit::run`] with `loss` and `optimizer`.
+    fn run<L: Loss>(&mut self, loss: &L, optimizer: &mut dyn Optimizer) -> Result<History> {
         check_len("targets (ys)", self.xs.len(), self.ys.len())?;
         if self.batch_size == 0 {
             return Err(Error::data("batch_size", "must be at least 1"));
@@ -338,7 +353,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
             net: &mut *self.net,
             xs: self.xs,
             ys: self.ys,
-            loss: &self.loss,
+            loss,
             callbacks: &mut self.callbacks,
             val,
             grad: N::zeroed_boxed(),
@@ -346,7 +361,7 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
             bx: Vec::with_capacity(batch_size),
             by: Vec::with_capacity(batch_size),
         };
-        driver::run(&settings, &layout, split, &mut trainee, &mut self.optimizer)
+        driver::run(&settings, &layout, split, &mut trainee, optimizer)
     }
 }
 
@@ -475,28 +490,7 @@ impl<N: Network, L: Loss> driver::Trainee for NetTrainee<'_, '_, N, L> {
 impl<'a, N: Network, L, O> Fit<'a, N, L, O> {
     fn rebuild<L2, O2>(self, f: impl FnOnce(L, O) -> (L2, O2)) -> Fit<'a, N, L2, O2> {
         let (loss, optimizer) = f(self.loss, self.optimizer);
-        Fit {
-            net: self.net,
-            xs: self.xs,
-            ys: self.ys,
-            loss,
-            optimizer,
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            shuffle: self.shuffle,
-            seed: self.seed,
-            validation: self.validation,
-            metrics: self.metrics,
-            callbacks: self.callbacks,
-            verbosity: self.verbosity,
-            grad_norms: self.grad_norms,
-            activations: self.activations,
-            penalty: self.penalty,
-            clip: self.clip,
-            checkpoint: self.checkpoint,
-            resume: self.resume,
-            frozen: self.frozen,
-        }
+        Fit { plan: self.plan, loss, optimizer }
     }
 }
 
