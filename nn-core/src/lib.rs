@@ -45,6 +45,7 @@ pub mod safetensors;
 pub mod schedule;
 #[cfg(feature = "alloc")]
 mod scratch;
+mod subnormal;
 
 pub use activation::{
     Activation, ChannelPReLU, Identity, LeakyReLU, PReLU, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU,

@@ -234,14 +234,14 @@ impl<'a, N: Network, L: Loss, O: Optimizer> Fit<'a, N, L, O> {
 
     /// Clips every batch's gradient to a global 2-norm of at most `max_norm`
     /// before the step, as torch's `clip_grad_norm_`: `g ← g · max_norm / (‖g‖₂ + 1e-6)`
-    /// when that factor is below 1 (see [`clip_grad_norm`]).
+    /// when that factor is below 1 (see [`clip_grad_norm`](crate::regularize::clip_grad_norm)).
     pub fn clip_grad_norm(mut self, max_norm: f32) -> Self {
         self.plan.clip = Some(Clip::Norm(max_norm));
         self
     }
 
     /// Clamps every gradient value into `[−clip, clip]` before the step, as
-    /// torch's `clip_grad_value_` (see [`clip_grad_value`]). Replaces
+    /// torch's `clip_grad_value_` (see [`clip_grad_value`](crate::regularize::clip_grad_value)). Replaces
     /// [`clip_grad_norm`](Fit::clip_grad_norm) if both are set (the last wins).
     pub fn clip_grad_value(mut self, clip: f32) -> Self {
         self.plan.clip = Some(Clip::Value(clip));

@@ -83,6 +83,7 @@ impl Optimizer for Adagrad {
     }
 
     fn update(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32]) {
+        let _flush = crate::subnormal::FlushToZero::new(); // see `subnormal`
         self.steps += 1;
         let clr = self.lr / (1.0 + (self.steps - 1) as f32 * self.lr_decay);
         let (wd, init, eps) = (self.weight_decay, self.initial_accumulator_value, self.eps);

@@ -122,6 +122,8 @@ pub(super) fn adam_update(
     let (l2, decay) = if decoupled { (0.0, 1.0 - lr * weight_decay) } else { (weight_decay, 1.0) };
     let c = AdamStep { step_size, inv_bias_correction2_sqrt, eps, beta1, beta2, l2, decay, decoupled, amsgrad };
     let apply = |params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32], v_max: &mut [f32]| {
+        // on each thread that runs a part (see `subnormal`)
+        let _flush = crate::subnormal::FlushToZero::new();
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if crate::kernel::active() == crate::kernel::Kernels::Avx512 {
             // SAFETY: the AVX-512 kernels are only chosen where the CPU has AVX-512F.

@@ -121,6 +121,7 @@ impl Optimizer for NAdam {
         let avg_coef = (-lr * mu_next / (1.0 - self.mu_product * mu_next)) as f32;
         let bias_correction2 = (1.0 - libm::pow(beta2, t)) as f32;
 
+        let _flush = crate::subnormal::FlushToZero::new(); // see `subnormal`
         let n = params.len();
         let (m, v) = state.split_at_mut(n);
         let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);

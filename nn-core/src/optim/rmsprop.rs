@@ -89,6 +89,7 @@ impl Optimizer for RmsProp {
     }
 
     fn update(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32]) {
+        let _flush = crate::subnormal::FlushToZero::new(); // see `subnormal`
         let n = params.len();
         let (square_avg, rest) = state.split_at_mut(n);
         let (grad_avg, rest) = rest.split_at_mut(if self.centered { n } else { 0 });

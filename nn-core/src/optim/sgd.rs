@@ -90,6 +90,7 @@ impl Optimizer for Sgd {
     }
 
     fn update(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32]) {
+        let _flush = crate::subnormal::FlushToZero::new(); // see `subnormal`
         let (lr, mu, damp, wd) = (self.lr, self.momentum, self.dampening, self.weight_decay);
         let first = self.steps == 0 && !self.zero_init;
         if mu == 0.0 {
