@@ -13,8 +13,9 @@
 //! - Blocking: 6 samples × 8 units (24 accumulators) per micro-kernel; the
 //!   8 inputs of a sample are broadcast to both halves straight from memory,
 //!   the weights of 4 unit pairs are copied (per chunk of at most 512
-//!   inputs) into a stack buffer where each pair's two rows are interleaved
-//!   in steps of 8, so that one load fills a register. Between chunks the
+//!   inputs) into a 64-byte aligned stack buffer where each pair's two rows
+//!   are interleaved in steps of 8, so that one aligned load fills a
+//!   register, and the 4 pairs of a step are adjacent. Between chunks the
 //!   partial sums wait in a stack buffer, unrounded, so chunking does not
 //!   change the result.
 //!   The first pass over a chunk of inputs (units 0–7) prefetches the next
@@ -55,6 +56,10 @@ const SAMPLE_BLOCK: usize = 32 * MR;
 /// two chunks of 392 ran 144–177 GFLOP/s on a Zen 5 core (peak 240), in
 /// 256 + 256 + 256 + 16 118–139 (batch 64–10,000, best of 15 each).
 const CHUNK: usize = 512;
+
+/// The packed weights of one chunk ([`pack`]), on a cache-line boundary.
+#[repr(align(64))]
+struct Packed([f32; 2 * NP * CHUNK]);
 
 /// The partial sums of a sample block between chunks: `[micro-block][row][pair]`.
 type Partial = [[[__m512; NP]; MR]; SAMPLE_BLOCK / MR];
@@ -187,7 +192,9 @@ unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32,
 #[target_feature(enable = "avx512f,avx,fma")]
 unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batch: usize, n_in: usize, n_out: usize) {
     let k8 = n_in - n_in % 8;
-    let mut packed = [0.0f32; 2 * NP * CHUNK];
+    // 64-byte aligned: every 512-bit load of the packed weights is then one
+    // cache line (unaligned, each would touch two)
+    let mut packed = Packed([0.0f32; 2 * NP * CHUNK]);
     let mut partial: Partial = [[[_mm512_setzero_ps(); NP]; MR]; SAMPLE_BLOCK / MR];
     // SAFETY (whole body): s0 + rows ≤ batch, o + units ≤ n_out and
     // k0 + kc ≤ k8 ≤ n_in keep every block inside the matrices.
@@ -201,8 +208,8 @@ unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batc
                 let mut k0 = 0;
                 while k0 < k8 {
                     let kc = chunk_len(k8 - k0);
-                    pack(w.add(o * n_in + k0), n_in, units, kc, packed.as_mut_ptr());
-                    let chunk = Chunk { first: k0 == 0, last: k0 + kc == k8, kc, packed: packed.as_ptr() };
+                    pack(w.add(o * n_in + k0), n_in, units, kc, packed.0.as_mut_ptr());
+                    let chunk = Chunk { first: k0 == 0, last: k0 + kc == k8, kc, packed: packed.0.as_ptr() };
                     let mut s = 0;
                     while s < rows {
                         let mr = MR.min(rows - s);
@@ -274,9 +281,11 @@ fn chunk_len(left: usize) -> usize {
 }
 
 /// Copies `kc` inputs (a multiple of 8) of `units ≤ 8` rows of `w` (stride
-/// `ld`) into `dst` for [`micro`]: pair `p` (rows `2p`, `2p + 1`; an odd last
-/// row paired with itself) at `dst[p·2·kc ..]`, in steps of 16 values, 8 of
-/// each row.
+/// `ld`) into `dst` for [`micro`]: for each step of 8 inputs `k`, the 16
+/// values of pair `p` (8 of row `2p`, then 8 of row `2p + 1`; an odd last row
+/// paired with itself) at `dst[2·NP·k + 16·p ..]`, so that one step of the
+/// micro-kernel reads one contiguous, aligned run of 4 cache lines (one base
+/// pointer for all pairs: the loop keeps its pointers in registers).
 ///
 /// # Safety
 /// AVX-512F; the rows' `kc` values and `dst[..units.div_ceil(2)·2·kc]` in bounds.
@@ -287,10 +296,10 @@ unsafe fn pack(w: *const f32, ld: usize, units: usize, kc: usize, dst: *mut f32)
     unsafe {
         for p in 0..units.div_ceil(2) {
             let (r0, r1) = (w.add(2 * p * ld), w.add((2 * p + 1).min(units - 1) * ld));
-            let d = dst.add(p * 2 * kc);
             let mut k = 0;
             while k < kc {
-                _mm512_storeu_ps(d.add(2 * k), join(_mm256_loadu_ps(r0.add(k)), _mm256_loadu_ps(r1.add(k))));
+                let d = dst.add(k * 2 * NP + 16 * p);
+                _mm512_storeu_ps(d, join(_mm256_loadu_ps(r0.add(k)), _mm256_loadu_ps(r1.add(k))));
                 k += 8;
             }
         }
@@ -354,16 +363,12 @@ unsafe fn micro<const M: usize, const P: usize>(
                 }
             }
         }
-        let mut k = 0;
-        while k < kc {
+        // one step: 8 inputs of the M rows times the P pairs' packed weights
+        let mut step = |k: usize| {
+            let w = chunk.packed.add(k * 2 * NP);
             let mut wv = [_mm512_setzero_ps(); P];
             for (p, wv) in wv.iter_mut().enumerate() {
-                *wv = _mm512_loadu_ps(chunk.packed.add(p * 2 * kc + 2 * k));
-            }
-            if !ahead.is_null() && k % 16 == 0 {
-                for i in 0..M {
-                    _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(i * out.n_in + k).cast());
-                }
+                *wv = _mm512_load_ps(w.add(16 * p));
             }
             for (i, acc) in acc.iter_mut().enumerate() {
                 let xv = broadcast8(x.add(i * out.n_in + k));
@@ -371,7 +376,23 @@ unsafe fn micro<const M: usize, const P: usize>(
                     *acc = _mm512_fmadd_ps(xv, wv, *acc);
                 }
             }
-            k += 8;
+        };
+        let mut k = 0;
+        if ahead.is_null() {
+            while k < kc {
+                step(k);
+                k += 8;
+            }
+        } else {
+            while k < kc {
+                if k % 16 == 0 {
+                    for i in 0..M {
+                        _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(i * out.n_in + k).cast());
+                    }
+                }
+                step(k);
+                k += 8;
+            }
         }
         if !chunk.last {
             for (i, acc) in acc.iter().enumerate() {
