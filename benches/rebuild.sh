@@ -24,7 +24,7 @@ trap 'cp "$backup" "$file"; rm -f "$backup"' EXIT
 cargo build --quiet --release --example "$example"
 times=()
 for i in $(seq "$rounds"); do
-    w="${widths[$((i % 2))]}"
+    w="${widths[$(((i - 1) % 2))]}"
     before="$(cat "$file")"
     sed -i "$(edit "$w")" "$file"
     [ "$(cat "$file")" != "$before" ] || { echo "$file: the width did not change" >&2; exit 1; }

@@ -99,9 +99,20 @@ impl Checkpoint {
     /// checkpoint's optimizer has other scalars than `optimizer` (another
     /// kind of optimizer) or a state of the wrong length.
     pub fn restore<N: Network, O: Optimizer + ?Sized>(&self, net: &mut N, optimizer: &mut O) -> Result<Rng> {
+        self.restore_params(net.params_mut(), optimizer)
+    }
+
+    /// [`restore`](Checkpoint::restore) behind `&mut dyn Optimizer`, for
+    /// `fit`: not generic, so compiled once here.
+    pub(crate) fn restore_dyn(&self, params: &mut [f32], optimizer: &mut dyn Optimizer) -> Result<Rng> {
+        self.restore_params(params, optimizer)
+    }
+
+    /// [`restore`](Checkpoint::restore) into a network's `params`.
+    fn restore_params<O: Optimizer + ?Sized>(&self, params: &mut [f32], optimizer: &mut O) -> Result<Rng> {
         let err = |message: String| Error::data("checkpoint", message);
-        if self.params.len() != N::PARAMS {
-            return Err(err(format!("{} parameters, but the network has {}", self.params.len(), N::PARAMS)));
+        if self.params.len() != params.len() {
+            return Err(err(format!("{} parameters, but the network has {}", self.params.len(), params.len())));
         }
         let mut names = Vec::new();
         let _ = optimizer.scalars(&mut |name, value| names.push((name, value)));
@@ -124,7 +135,7 @@ impl Checkpoint {
         for (name, value) in &self.optimizer_scalars {
             optimizer.set_scalar(name, *value);
         }
-        let expected = optimizer.state_len(N::PARAMS);
+        let expected = optimizer.state_len(params.len());
         if !self.optimizer_state.is_empty() && self.optimizer_state.len() != expected {
             for (name, value) in &saved {
                 optimizer.set_scalar(name, *value);
@@ -133,11 +144,11 @@ impl Checkpoint {
                 "the optimizer state holds {} values, but `{}` needs {expected} for {} parameters",
                 self.optimizer_state.len(),
                 self.optimizer_kind,
-                N::PARAMS
+                params.len()
             )));
         }
         *optimizer.owned_state() = self.optimizer_state.clone();
-        net.params_mut().copy_from_slice(&self.params);
+        params.copy_from_slice(&self.params);
         Ok(Rng::from_state(self.rng))
     }
 
@@ -418,7 +429,7 @@ pub(crate) fn resume_fit<N: Network>(
         ));
     }
     let before = net.params().to_vec();
-    c.restore(net, optimizer)?;
+    c.restore_dyn(net.params_mut(), optimizer)?;
     for (cb, state) in callbacks.iter_mut().zip(&c.callbacks) {
         if let Err(e) = cb.load_state(state) {
             net.params_mut().copy_from_slice(&before);

@@ -401,52 +401,86 @@ pub struct Summary<N: ?Sized>(core::marker::PhantomData<N>);
 
 impl<N: Network> fmt::Display for Summary<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = N::layer_names();
-        let name_width = names.iter().map(|n| n.len()).max().unwrap_or(0);
-        let mut kind_width = 5;
-        N::visit(&mut |info| {
-            let mut buf = TextBuf::default();
-            let _ = (info.describe)(&mut buf);
-            kind_width = kind_width.max(buf.len);
-        });
-        let head = if name_width > 0 { name_width + 2 } else { 0 };
-        let rule = head + kind_width + 2 + 14 + 12;
-        writeln!(f, "{:head$}{:kind_width$}  {:<14}{:>12}", "", "Layer", "Output shape", "Params")?;
-        writeln!(f, "{:─<rule$}", "")?;
-        let mut index = 0;
-        let mut result = Ok(());
-        N::visit(&mut |info| {
-            let mut buf = TextBuf::default();
-            let _ = (info.describe)(&mut buf);
-            let name = names.get(index).copied().unwrap_or("");
-            let mut shape = TextBuf::default();
-            let _ = match image_shape::<N>(index) {
-                Some([c, h, w]) => write!(shape, "[{c}, {h}, {w}]"),
-                None => write!(shape, "[{}]", info.outputs),
-            };
-            result = result.and_then(|()| {
-                if head > 0 {
-                    write!(f, "{name:<head$}")?;
-                }
-                writeln!(f, "{:kind_width$}  {:<14}{:>12}", buf.as_str(), shape.as_str(), info.params)
-            });
-            index += 1;
-        });
-        result?;
-        writeln!(f, "{:─<rule$}", "")?;
-        let bytes = N::PARAMS * 4;
-        write!(f, "Total params: {} ({:.1} KiB), ", N::TRAINABLE, bytes as f64 / 1024.0)?;
-        if N::STATE > 0 {
-            write!(f, "plus {} state values (running statistics), ", N::STATE)?;
-        }
-        write!(f, "input [{}], output [{}]", N::IN, N::OUT)
+        write_summary(
+            f,
+            &Shape {
+                visit: N::visit,
+                visit_shapes: N::visit_shapes,
+                names: N::layer_names(),
+                params: N::PARAMS,
+                trainable: N::TRAINABLE,
+                state: N::STATE,
+                inputs: N::IN,
+                outputs: N::OUT,
+            },
+        )
     }
 }
 
-/// The output shape of layer `index` of `N`, when it is an image.
-fn image_shape<N: Network>(index: usize) -> Option<[usize; 3]> {
+/// What [`Summary`] prints of a network, with its visitors as function
+/// pointers, so that [`write_summary`] is not generic: compiled once here,
+/// not in every crate that prints a summary.
+struct Shape {
+    visit: fn(&mut dyn FnMut(crate::layer::LayerInfo)),
+    visit_shapes: VisitShapes,
+    names: &'static [&'static str],
+    params: usize,
+    trainable: usize,
+    state: usize,
+    inputs: usize,
+    outputs: usize,
+}
+
+/// [`Layer::visit_shapes`] of a network, as a function pointer.
+type VisitShapes = fn(&mut dyn FnMut(Option<[usize; 3]>));
+
+/// The table of [`Summary`].
+fn write_summary(f: &mut fmt::Formatter<'_>, net: &Shape) -> fmt::Result {
+    let names = net.names;
+    let name_width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut kind_width = 5;
+    (net.visit)(&mut |info| {
+        let mut buf = TextBuf::default();
+        let _ = (info.describe)(&mut buf);
+        kind_width = kind_width.max(buf.len);
+    });
+    let head = if name_width > 0 { name_width + 2 } else { 0 };
+    let rule = head + kind_width + 2 + 14 + 12;
+    writeln!(f, "{:head$}{:kind_width$}  {:<14}{:>12}", "", "Layer", "Output shape", "Params")?;
+    writeln!(f, "{:─<rule$}", "")?;
+    let mut index = 0;
+    let mut result = Ok(());
+    (net.visit)(&mut |info| {
+        let mut buf = TextBuf::default();
+        let _ = (info.describe)(&mut buf);
+        let name = names.get(index).copied().unwrap_or("");
+        let mut shape = TextBuf::default();
+        let _ = match image_shape(net.visit_shapes, index) {
+            Some([c, h, w]) => write!(shape, "[{c}, {h}, {w}]"),
+            None => write!(shape, "[{}]", info.outputs),
+        };
+        result = result.and_then(|()| {
+            if head > 0 {
+                write!(f, "{name:<head$}")?;
+            }
+            writeln!(f, "{:kind_width$}  {:<14}{:>12}", buf.as_str(), shape.as_str(), info.params)
+        });
+        index += 1;
+    });
+    result?;
+    writeln!(f, "{:─<rule$}", "")?;
+    let bytes = net.params * 4;
+    write!(f, "Total params: {} ({:.1} KiB), ", net.trainable, bytes as f64 / 1024.0)?;
+    if net.state > 0 {
+        write!(f, "plus {} state values (running statistics), ", net.state)?;
+    }
+    write!(f, "input [{}], output [{}]", net.inputs, net.outputs)
+}
+
+/// The output shape of layer `index`, when it is an image.
+fn image_shape(visit_shapes: VisitShapes, index: usize) -> Option<[usize; 3]> {
     let (mut i, mut shape) = (0, None);
-    N::visit_shapes(&mut |s| {
+    visit_shapes(&mut |s| {
         if i == index {
             shape = s;
         }
