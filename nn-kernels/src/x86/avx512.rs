@@ -198,10 +198,9 @@ unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batc
     let k8 = n_in - n_in % 8;
     // 64-byte aligned: every 512-bit load of the packed weights is then one
     // cache line (unaligned, each would touch two). Both buffers are left
-    // uninitialized (zeroing them was 64 KiB of memset per call, 3% of a
-    // batch-64 prediction): `pack` writes every value `micro` reads, and a
-    // micro-block's partial sums are stored after one chunk before they are
-    // loaded for the next.
+    // uninitialized (zeroing them was 64 KiB of memset per call): `pack`
+    // writes every value `micro` reads, and a micro-block's partial sums are
+    // stored after one chunk before they are loaded for the next.
     let mut packed = core::mem::MaybeUninit::<Packed>::uninit();
     let packed = packed.as_mut_ptr().cast::<f32>();
     let mut partial = core::mem::MaybeUninit::<Partial>::uninit();
@@ -298,7 +297,7 @@ fn chunk_len(left: usize) -> usize {
 /// pointer for all pairs: the loop keeps its pointers in registers).
 ///
 /// # Safety
-/// AVX-512F; the rows' `kc` values and `dst[..units.div_ceil(2)·2·kc]` in bounds.
+/// AVX-512F; the rows' `kc` values and `dst[..2·NP·kc]` in bounds.
 #[inline]
 #[target_feature(enable = "avx512f,avx,fma")]
 unsafe fn pack(w: *const f32, ld: usize, units: usize, kc: usize, dst: *mut f32) {
@@ -369,7 +368,8 @@ unsafe fn micro<const M: usize, const P: usize>(
         // The partial sums of the chunks before, or zeros for the first (a
         // zero-masked load reads nothing then). One load per register:
         // copied as an array, they went through a memset and a memcpy call
-        // on the stack first (5% of a batch-64 forward pass).
+        // on the stack first (with the buffers' zeroing above, memset and
+        // memcpy were 5% of a batch-64 prediction in perf).
         let keep: __mmask16 = if chunk.first { 0 } else { 0xFFFF };
         for (i, acc) in acc.iter_mut().enumerate() {
             for (p, acc) in acc.iter_mut().enumerate() {
