@@ -232,8 +232,8 @@ pub trait Network: Layer {
     /// values (see [`Layer::STATE`]), not added to.
     ///
     /// With the `parallel` feature, a batch of at least
-    /// [`PARALLEL_MIN_BATCH`](crate::parallel::PARALLEL_MIN_BATCH) samples is
-    /// split over rayon's threads (see [`parallel`](crate::parallel)): the
+    /// `nn_core::parallel::PARALLEL_MIN_BATCH` samples is split over rayon's
+    /// threads (see the `parallel` module, built with that feature): the
     /// result is then deterministic for a given number of threads, and the
     /// per-thread gradient buffers are scratch memory allocated on the first
     /// such batch.
