@@ -3,12 +3,14 @@
 //! (state, penalty, freezing, norms, clipping), progress, callbacks' timing
 //! and checkpoints.
 //!
-//! None of it is generic. It reaches the network through the object-safe
-//! [`Trainee`] and the optimizer through `&mut dyn Optimizer`, so it is
-//! compiled once, here in nn-core. A user's crate instantiates only the
-//! adapter in `fit/mod.rs` for each network (forward and backward pass,
-//! callbacks, checkpoint I/O), and nothing at all per optimizer type: a
-//! rebuild after changing one layer width recompiles little.
+//! None of it is generic but [`Layout::of`], which reads a network's layout
+//! (labels, weight and state ranges) once. The loop reaches the network
+//! through the object-safe [`Trainee`] and the optimizer through
+//! `&mut dyn Optimizer`, so it is compiled once, here in nn-core. A user's
+//! crate instantiates only the adapter in `fit/mod.rs` for each network
+//! (forward and backward pass, callbacks, checkpoint I/O), and nothing at all
+//! per optimizer type: a rebuild after changing one layer width recompiles
+//! little.
 
 use core::ops::Range;
 use std::path::Path;
