@@ -122,32 +122,30 @@ where
     let verbosity = if job.quiet { Verbosity::Quiet } else { Verbosity::Auto };
     say(format!("training with {:?} (lr {lr}), batch size {}, up to {epochs} epochs", job.optimizer, job.batch_size));
 
-    macro_rules! fit_with {
-        ($opt:expr) => {
-            net.fit(&data.train_images, &train_y)
-                .loss(CrossEntropy)
-                .optimizer($opt)
-                .epochs(epochs)
-                .batch_size(job.batch_size)
-                .seed(job.seed)
-                .validation_split(0.05)
-                .metrics(&[Metric::Accuracy])
-                .callback(schedule)
-                .callback(early)
-                .verbosity(verbosity)
-                .run()?
-        };
-    }
-    let train_started = Instant::now();
-    let history = match job.optimizer {
-        OptimizerName::Sgd => fit_with!(Sgd::new(lr)),
-        OptimizerName::Momentum => fit_with!(Sgd::new(lr).momentum(0.9)),
-        OptimizerName::Nesterov => fit_with!(Sgd::new(lr).momentum(0.9).nesterov(true)),
-        OptimizerName::Adagrad => fit_with!(Adagrad::new(lr)),
-        OptimizerName::Rmsprop => fit_with!(RmsProp::new(lr)),
-        OptimizerName::Adam => fit_with!(Adam::new(lr)),
-        OptimizerName::Nadam => fit_with!(NAdam::new(lr)),
+    // The optimizer is picked at run time: a `Box<dyn Optimizer>` is one.
+    let optimizer: Box<dyn Optimizer> = match job.optimizer {
+        OptimizerName::Sgd => Box::new(Sgd::new(lr)),
+        OptimizerName::Momentum => Box::new(Sgd::new(lr).momentum(0.9)),
+        OptimizerName::Nesterov => Box::new(Sgd::new(lr).momentum(0.9).nesterov(true)),
+        OptimizerName::Adagrad => Box::new(Adagrad::new(lr)),
+        OptimizerName::Rmsprop => Box::new(RmsProp::new(lr)),
+        OptimizerName::Adam => Box::new(Adam::new(lr)),
+        OptimizerName::Nadam => Box::new(NAdam::new(lr)),
     };
+    let train_started = Instant::now();
+    let history = net
+        .fit(&data.train_images, &train_y)
+        .loss(CrossEntropy)
+        .optimizer(optimizer)
+        .epochs(epochs)
+        .batch_size(job.batch_size)
+        .seed(job.seed)
+        .validation_split(0.05)
+        .metrics(&[Metric::Accuracy])
+        .callback(schedule)
+        .callback(early)
+        .verbosity(verbosity)
+        .run()?;
     let train_seconds = train_started.elapsed().as_secs_f64();
     let epochs_run = history.epochs.len();
 

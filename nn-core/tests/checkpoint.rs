@@ -276,3 +276,34 @@ fn schedule_callbacks_resume_exactly() {
     assert_eq!(bits(resumed.params()), bits(a.params()), "bit-identical weights");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An optimizer picked at run time, as a `Box<dyn Optimizer>`: the same
+/// weights, bit for bit, as the concrete type, a checkpoint that names the
+/// optimizer inside the box, and a resume into a concrete optimizer from it.
+#[test]
+fn a_boxed_optimizer_trains_and_checkpoints_as_its_contents() {
+    let (xs, ys) = data();
+    let dir = scratch("boxed");
+    let path = dir.join("run.ckpt");
+    let mut concrete = Net::boxed(&mut nn_core::rng(2));
+    concrete.fit(&xs, &ys).loss(CrossEntropy).optimizer(Adam::new(1e-2)).epochs(4).seed(3).quiet().run().unwrap();
+
+    let mut boxed = Net::boxed(&mut nn_core::rng(2));
+    let opt: Box<dyn Optimizer> = Box::new(Adam::new(1e-2));
+    boxed.fit(&xs, &ys).loss(CrossEntropy).optimizer(opt).epochs(4).seed(3).quiet().run().unwrap();
+    assert_eq!(bits(boxed.params()), bits(concrete.params()));
+
+    // 2 epochs boxed, checkpointed; then 2 more from the checkpoint into a concrete Adam
+    let mut first = Net::boxed(&mut nn_core::rng(2));
+    let opt: Box<dyn Optimizer> = Box::new(Adam::new(1e-2));
+    first.fit(&xs, &ys).loss(CrossEntropy).optimizer(opt).epochs(2).seed(3).checkpoint_to(&path).quiet().run().unwrap();
+    assert_eq!(Checkpoint::load::<Net>(&path).unwrap().optimizer_kind, "Adam");
+    let mut resumed = Net::boxed(&mut nn_core::rng(2));
+    {
+        let mut fit = resumed.fit(&xs, &ys).loss(CrossEntropy).optimizer(Adam::new(1e-2)).epochs(4).seed(3);
+        fit = fit.resume_from(&path).quiet();
+        fit.run().unwrap();
+    }
+    assert_eq!(bits(resumed.params()), bits(concrete.params()));
+    let _ = std::fs::remove_dir_all(&dir);
+}

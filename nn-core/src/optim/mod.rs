@@ -138,3 +138,56 @@ pub trait Optimizer {
         *self.owned_state() = state;
     }
 }
+
+/// A boxed optimizer is one too, so that the optimizer can be picked at run
+/// time (from a command line, say) and handed to `fit` or `train_step` as a
+/// `Box<dyn Optimizer>`. Every method forwards to the boxed value,
+/// [`type_name`](Optimizer::type_name) included, so a checkpoint names the
+/// optimizer inside (`Adam`), not the box.
+///
+/// ```
+/// use nn_core::{Adam, Optimizer, Sgd};
+///
+/// let adam = true; // e.g. from the command line
+/// let mut opt: Box<dyn Optimizer> = if adam { Box::new(Adam::new(1e-3)) } else { Box::new(Sgd::new(0.1)) };
+/// let (mut params, grads) = ([1.0f32, -1.0], [0.5f32, 0.5]);
+/// opt.step(&mut params, &grads);
+/// assert_eq!(params, [1.0 - 1e-3, -1.0 - 1e-3]); // Adam's first step is lr·sign(g)
+/// assert!(opt.type_name().ends_with("Adam"));
+/// ```
+#[cfg(feature = "alloc")]
+impl<O: Optimizer + ?Sized> Optimizer for alloc::boxed::Box<O> {
+    fn type_name(&self) -> &'static str {
+        (**self).type_name()
+    }
+    fn state_len(&self, params: usize) -> usize {
+        (**self).state_len(params)
+    }
+    fn update(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32]) {
+        (**self).update(params, grads, state)
+    }
+    fn learning_rate(&self) -> f32 {
+        (**self).learning_rate()
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        (**self).set_learning_rate(lr)
+    }
+    fn momentum_coefficient(&self) -> Option<f32> {
+        (**self).momentum_coefficient()
+    }
+    fn set_momentum(&mut self, momentum: f32) -> bool {
+        (**self).set_momentum(momentum)
+    }
+    fn scalars(&self, f: &mut dyn FnMut(&'static str, Scalar)) -> bool {
+        (**self).scalars(f)
+    }
+    fn set_scalar(&mut self, name: &str, value: Scalar) -> bool {
+        (**self).set_scalar(name, value)
+    }
+    fn owned_state(&mut self) -> &mut alloc::vec::Vec<f32> {
+        (**self).owned_state()
+    }
+    fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        (**self).step(params, grads)
+    }
+}
