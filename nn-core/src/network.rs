@@ -368,22 +368,29 @@ impl<L: Layer> Network for L {}
 /// zeros: what is left is a gradient the optimizer can use.
 pub fn take_state<N: Layer>(grad: &mut [f32], stash: &mut [f32]) {
     let mut at = 0;
-    N::visit_state(0, &mut |r| {
-        let n = r.len();
-        stash[at..at + n].copy_from_slice(&grad[r.clone()]);
-        grad[r].fill(0.0);
-        at += n;
-    });
+    N::visit_state(0, &mut |r| take_state_range(r, &mut at, grad, stash));
 }
 
 /// Writes state values taken by [`take_state`] into the parameters.
 pub fn put_state<N: Layer>(params: &mut [f32], stash: &[f32]) {
     let mut at = 0;
-    N::visit_state(0, &mut |r| {
-        let n = r.len();
-        params[r].copy_from_slice(&stash[at..at + n]);
-        at += n;
-    });
+    N::visit_state(0, &mut |r| put_state_range(r, &mut at, params, stash));
+}
+
+/// One range of [`take_state`]: `grad[r]` to `stash[*at..]`, then zeros in
+/// `grad[r]`; `*at` moves past it.
+pub(crate) fn take_state_range(r: core::ops::Range<usize>, at: &mut usize, grad: &mut [f32], stash: &mut [f32]) {
+    let n = r.len();
+    stash[*at..*at + n].copy_from_slice(&grad[r.clone()]);
+    grad[r].fill(0.0);
+    *at += n;
+}
+
+/// One range of [`put_state`]: `stash[*at..]` to `params[r]`; `*at` moves past it.
+pub(crate) fn put_state_range(r: core::ops::Range<usize>, at: &mut usize, params: &mut [f32], stash: &[f32]) {
+    let n = r.len();
+    params[r].copy_from_slice(&stash[*at..*at + n]);
+    *at += n;
 }
 
 /// Samples per chunk of [`Network::predict_batch`] (feature `alloc`).

@@ -297,23 +297,19 @@ pub(super) fn run(
     Ok(history)
 }
 
-/// Moves the state values out of the gradient (where the backward pass puts
-/// them) into `stash`, leaving zeros: as [`crate::network::take_state`].
+/// [`crate::network::take_state`] over the layout's state ranges.
 fn take_state(state: &[Range<usize>], grad: &mut [f32], stash: &mut [f32]) {
     let mut at = 0;
     for r in state {
-        stash[at..at + r.len()].copy_from_slice(&grad[r.clone()]);
-        grad[r.clone()].fill(0.0);
-        at += r.len();
+        crate::network::take_state_range(r.clone(), &mut at, grad, stash);
     }
 }
 
-/// Writes the state values taken by [`take_state`] into the parameters.
+/// [`crate::network::put_state`] over the layout's state ranges.
 fn put_state(state: &[Range<usize>], params: &mut [f32], stash: &[f32]) {
     let mut at = 0;
     for r in state {
-        params[r.clone()].copy_from_slice(&stash[at..at + r.len()]);
-        at += r.len();
+        crate::network::put_state_range(r.clone(), &mut at, params, stash);
     }
 }
 

@@ -368,8 +368,9 @@ impl<'a, N: Network> Plan<'a, N> {
 /// Inputs and targets, borrowed (`validation_data`) or gathered (`validation_split`).
 type Samples<'a, N> = (Cow<'a, [<N as crate::Layer>::Input]>, Cow<'a, [<N as crate::Layer>::Output]>);
 
-/// The network's side of a run ([`driver::Trainee`]): the only part of
-/// `fit` compiled for each network and loss, and for no optimizer.
+/// The network's side of a run ([`driver::Trainee`]): with [`Plan::run`]
+/// and `driver::Layout::of`, the part of `fit` compiled for each network
+/// and loss (and for no optimizer).
 struct NetTrainee<'f, 'a, N: Network, L> {
     net: &'f mut N,
     xs: &'a [N::Input],
