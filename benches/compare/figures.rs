@@ -11,6 +11,8 @@
 //! Each figure is the median of `--repeats` timed runs, timed by the CPU time
 //! of the thread (so that other processes on a shared machine do not count;
 //! `NN_CLOCK=wall` for wall-clock time, which multi-threaded figures always use).
+//! `--only kernels` times the dense kernels alone after measuring the
+//! hardware's bounds (`--quick` skips the bounds).
 
 use std::time::Instant;
 
@@ -218,7 +220,7 @@ fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize
 fn main() {
     let args = args();
     if args.only.as_deref() == Some("kernels") {
-        return kernels();
+        return kernels(!args.quick);
     }
     if args.only.as_deref() == Some("callgrind") {
         return callgrind();
@@ -277,10 +279,13 @@ fn main() {
 }
 
 /// The dense kernels alone on the MNIST shapes (batch 64): GFLOP/s of the
-/// fastest of many runs (`--only kernels`, for tuning).
-fn kernels() {
+/// fastest of many runs (`--only kernels`, for tuning), after the hardware's
+/// bounds (skipped with `--quick`).
+fn kernels(with_bounds: bool) {
     #[cfg(target_arch = "x86_64")]
-    bounds();
+    if with_bounds {
+        bounds();
+    }
     use nn::kernel;
     let mut rng = nn::rng(1);
     let mut v = |n: usize| (0..n).map(|_| rng.uniform() - 0.5).collect::<Vec<f32>>();
@@ -293,12 +298,15 @@ fn kernels() {
     }
     for (batch, n_in, n_out) in [(64usize, 784usize, 128usize), (64, 128, 10), (1, 784, 128), (64, 1024, 1024)] {
         let (x, w, b, dz) = (v(batch * n_in), v(n_out * n_in), v(n_out), v(batch * n_out));
+        // as a large Vec lands from malloc (mmap): 16 bytes past a cache line
+        let (x, w) = (at_16(&x), at_16(&w));
+        let (x, w) = (&x.0[x.1..x.1 + batch * n_in], &w.0[w.1..w.1 + n_out * n_in]);
         let (mut z, mut dw, mut db, mut dx) = (v(batch * n_out), v(n_out * n_in), v(n_out), v(batch * n_in));
         let flops = 2.0 * (batch * n_in * n_out) as f64;
         let reps = (2e8 / flops).ceil() as usize;
-        let f = fastest(reps, &mut || kernel::dense_forward(&x, &w, &b, &mut z, n_in, n_out));
-        let p = fastest(reps, &mut || kernel::dense_backward_params(&x, &dz, &mut dw, &mut db, n_in, n_out));
-        let i = fastest(reps, &mut || kernel::dense_backward_input(&dz, &w, &mut dx, n_in, n_out));
+        let f = fastest(reps, &mut || kernel::dense_forward(x, w, &b, &mut z, n_in, n_out));
+        let p = fastest(reps, &mut || kernel::dense_backward_params(x, &dz, &mut dw, &mut db, n_in, n_out));
+        let i = fastest(reps, &mut || kernel::dense_backward_input(&dz, w, &mut dx, n_in, n_out));
         println!(
             "{batch}x{n_in}->{n_out}: forward {:.1} GFLOP/s ({:.1} µs), dW {:.1} GFLOP/s ({:.1} µs), dX {:.1} GFLOP/s ({:.1} µs)",
             flops / f * 1e-9,
@@ -309,6 +317,15 @@ fn kernels() {
             i * 1e6
         );
     }
+}
+
+/// A copy of `v` in a buffer, and the offset at which it starts 16 bytes past
+/// a cache-line boundary.
+fn at_16(v: &[f32]) -> (Vec<f32>, usize) {
+    let mut buf = vec![0.0f32; v.len() + 16];
+    let off = (16 + 64 - buf.as_ptr() as usize % 64) % 64 / 4;
+    buf[off..off + v.len()].copy_from_slice(v);
+    (buf, off)
 }
 
 /// Seconds per call of `f`: the fastest of 15 runs of `reps` calls (for

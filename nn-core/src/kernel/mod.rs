@@ -234,6 +234,46 @@ pub(crate) mod x86_tests {
         }
     }
 
+    /// The batched forward pass copies misaligned rows of `x` to cache-line
+    /// boundaries (rows of at most 1024 inputs, 16 units or more): the same
+    /// bits from every position of `x` within a line, copied or not, on
+    /// sizes around the 6-sample blocks and the 1024-input limit.
+    #[test]
+    fn avx_forward_gives_the_same_bits_at_every_alignment_of_x() {
+        if !x86::available() {
+            return;
+        }
+        for (batch, n_in, n_out) in
+            [(2, 3, 16), (6, 17, 16), (7, 784, 128), (13, 129, 33), (12, 1024, 17), (8, 1030, 20), (65, 8, 15)]
+        {
+            let size = (batch, n_in, n_out);
+            let (w, b) = (data(n_out * n_in, 2), data(n_out, 3));
+            let buffer = data(batch * n_in + 16, 1);
+            let first = &buffer[..batch * n_in];
+            let mut z0 = std::vec![0.0; batch * n_out];
+            x86::dense_forward(first, &w, &b, &mut z0, n_in, n_out);
+            let mut z3 = std::vec![0.0; batch * n_out];
+            scalar::dense_forward(first, &w, &b, &mut z3, n_in, n_out);
+            close(&z0, &z3, "z", size, n_in);
+            for shift in 1..16 {
+                let x = &buffer[shift..shift + batch * n_in];
+                let mut z1 = std::vec![0.0; batch * n_out];
+                let mut z2 = std::vec![0.0; batch * n_out];
+                x86::dense_forward(x, &w, &b, &mut z1, n_in, n_out);
+                scalar::dense_forward(x, &w, &b, &mut z2, n_in, n_out);
+                close(&z1, &z2, "z", size, n_in);
+                // the same inputs on a cache-line boundary (not copied when
+                // n_in is a multiple of 8): the same bits
+                let mut line = std::vec![0.0f32; x.len() + 16];
+                let off = (64 - line.as_ptr() as usize % 64) % 64 / 4;
+                line[off..off + x.len()].copy_from_slice(x);
+                let mut z4 = std::vec![0.0; batch * n_out];
+                x86::dense_forward(&line[off..off + x.len()], &w, &b, &mut z4, n_in, n_out);
+                assert_eq!(bits(&z1), bits(&z4), "z {size:?}, x shifted by {shift}");
+            }
+        }
+    }
+
     /// With mostly zero gradients (the sparse backward kernels) and sizes past
     /// their panels (128 columns) and chunks (256 values of the sum).
     #[test]

@@ -111,7 +111,16 @@ unsafe fn matvec(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in:
         if lined > 0 {
             matvec_lines(x, w, b, z, n_in, lined);
         }
-        super::forward_rows::<1, 8>(x, w.add(lined * n_in), b.add(lined), z.add(lined), 1, n_in, n_out - lined)
+        super::forward_rows::<1, 8>(
+            (x, n_in),
+            w.add(lined * n_in),
+            b.add(lined),
+            z.add(lined),
+            1,
+            n_in,
+            n_out - lined,
+            (x, 0),
+        )
     }
 }
 
