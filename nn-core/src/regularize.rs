@@ -130,10 +130,13 @@ fn sign(w: f32) -> f32 {
     }
 }
 
-/// The Euclidean norm `‖g‖₂` of a gradient, summed in 8 partial sums.
+/// The Euclidean norm `‖g‖₂` of a gradient, summed in 16 partial sums
+/// (`g[i]²` into sum `i % 16`: independent chains of vector additions, where
+/// fewer would wait on the latency of each; `fit` takes the norm of every
+/// batch's gradient), then added in order.
 pub fn grad_norm(grads: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let mut chunks = grads.chunks_exact(8);
+    let mut acc = [0.0f32; 16];
+    let mut chunks = grads.chunks_exact(16);
     for c in &mut chunks {
         for (a, g) in acc.iter_mut().zip(c) {
             *a += g * g;
@@ -142,7 +145,14 @@ pub fn grad_norm(grads: &[f32]) -> f32 {
     for (a, g) in acc.iter_mut().zip(chunks.remainder()) {
         *a += g * g;
     }
-    libm::sqrtf(acc.iter().sum())
+    libm::sqrtf(sum_in_order(&acc))
+}
+
+/// `Σ acc[i]` in order, out of line: inlined, the vectorizer mixes this
+/// reduction into the loop above, shuffling lanes on every iteration.
+#[inline(never)]
+fn sum_in_order(acc: &[f32]) -> f32 {
+    acc.iter().sum()
 }
 
 /// Scales the gradient so that its 2-norm is at most `max_norm`, as
