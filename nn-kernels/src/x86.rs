@@ -34,6 +34,7 @@
 use core::arch::x86_64::*;
 
 pub mod avx512;
+pub mod exp;
 
 /// Whether the CPU has AVX and FMA (checked once by `std`, then a cached load).
 #[inline]

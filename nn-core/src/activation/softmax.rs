@@ -17,13 +17,19 @@ pub struct Softmax;
 unsafe impl bytemuck::Zeroable for Softmax {}
 unsafe impl bytemuck::Pod for Softmax {}
 
-/// Softmax of one row.
-pub(crate) fn softmax_row(z: &[f32], a: &mut [f32]) {
+/// `a_i = z_i − max z` for one row.
+fn shift_row(z: &[f32], a: &mut [f32]) {
     let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
     for (a, &z) in a.iter_mut().zip(z) {
-        *a = libm::expf(z - max);
-        sum += *a;
+        *a = z - max;
+    }
+}
+
+/// `a_i ← a_i / Σ_j a_j` (the sum in order, then one reciprocal).
+fn normalize_row(a: &mut [f32]) {
+    let mut sum = 0.0;
+    for &a in a.iter() {
+        sum += a;
     }
     let inv = 1.0 / sum;
     for a in a.iter_mut() {
@@ -48,8 +54,14 @@ unsafe impl Activation for Softmax {
         f.write_str("Softmax")
     }
     fn forward(&self, z: &[f32], a: &mut [f32], width: usize) {
+        // all rows' exponentials in one pass (8 lanes at a time with AVX2)
+        let n = z.len() / width.max(1) * width;
         for (z, a) in z.chunks_exact(width).zip(a.chunks_exact_mut(width)) {
-            softmax_row(z, a);
+            shift_row(z, a);
+        }
+        crate::kernel::exp_in_place(&mut a[..n]);
+        for a in a[..n].chunks_exact_mut(width) {
+            normalize_row(a);
         }
     }
     fn backward(&self, _z: &[f32], a: &[f32], d: &mut [f32], width: usize, _grad: &mut Self) {
