@@ -193,14 +193,23 @@ unsafe fn dot_block<const MR: usize, const NR: usize>(
                 }
             }
         };
-        // two steps per iteration: half the loop's own instructions
-        while k + 16 <= k8 {
-            step(k);
-            step(k + 8);
-            k += 16;
-        }
-        if k < k8 {
-            step(k);
+        if MR > 1 {
+            // two steps per iteration: half the loop's own instructions
+            while k + 16 <= k8 {
+                step(k);
+                step(k + 8);
+                k += 16;
+            }
+            if k < k8 {
+                step(k);
+            }
+        } else {
+            // one sample (a matrix-vector product bound by L2): as fast
+            // either way, with fewer instructions in all (callgrind)
+            while k < k8 {
+                step(k);
+                k += 8;
+            }
         }
         let mut i0 = 0;
         if NR == 2 && k8 == n_in {
