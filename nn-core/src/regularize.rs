@@ -137,15 +137,14 @@ fn sign(w: f32) -> f32 {
 #[allow(clippy::needless_range_loop)] // see the loop
 pub fn grad_norm(grads: &[f32]) -> f32 {
     let mut acc = [0.0f32; 16];
-    let mut chunks = grads.chunks_exact(16);
-    for c in &mut chunks {
+    let (chunks, rest) = grads.as_chunks::<16>();
+    for c in chunks {
         // indices, not an iterator adapter: inlined even without LTO
-        let c: &[f32; 16] = c.try_into().unwrap_or(&[0.0; 16]);
         for i in 0..16 {
             acc[i] += c[i] * c[i];
         }
     }
-    for (a, g) in acc.iter_mut().zip(chunks.remainder()) {
+    for (a, g) in acc.iter_mut().zip(rest) {
         *a += g * g;
     }
     libm::sqrtf(sum_in_order(&acc))
