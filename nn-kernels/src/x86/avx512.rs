@@ -28,6 +28,10 @@
 //! [`scalar`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/
 //! [`scalar::dot`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/fn.dot.html
 
+// Register blocks are indexed, not zipped or enumerated: see the parent
+// module (iterator adapters can stay calls in the inner loops without LTO).
+#![allow(clippy::needless_range_loop)]
+
 use core::arch::x86_64::*;
 
 use super::hsum;
@@ -159,8 +163,8 @@ unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32,
             let line0 = |r: usize| w.wrapping_add((o + r) * n_in).wrapping_sub(q);
             let mut acc = [_mm256_setzero_ps(); R];
             let mut cur = [_mm512_setzero_ps(); R];
-            for (r, cur) in cur.iter_mut().enumerate() {
-                *cur = _mm512_maskz_loadu_ps(head, line0(r));
+            for r in 0..R {
+                cur[r] = _mm512_maskz_loadu_ps(head, line0(r));
             }
             // Line j + 1 of every row, then the sums over inputs 16j..16j + 16.
             macro_rules! step {
@@ -168,13 +172,13 @@ unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32,
                     let j = $j;
                     let xv = _mm512_loadu_ps(x.add(16 * j));
                     let [xlo, xhi] = halves(xv);
-                    for (r, (acc, cur)) in acc.iter_mut().zip(&mut cur).enumerate() {
+                    for r in 0..R {
                         let next = $next(line0(r).wrapping_add(16 * (j + 1)));
-                        let v = if q == 0 { *cur } else { _mm512_permutex2var_ps(*cur, from, next) };
+                        let v = if q == 0 { cur[r] } else { _mm512_permutex2var_ps(cur[r], from, next) };
                         let [vlo, vhi] = halves(v);
-                        *acc = _mm256_fmadd_ps(xlo, vlo, *acc);
-                        *acc = _mm256_fmadd_ps(xhi, vhi, *acc);
-                        *cur = next;
+                        acc[r] = _mm256_fmadd_ps(xlo, vlo, acc[r]);
+                        acc[r] = _mm256_fmadd_ps(xhi, vhi, acc[r]);
+                        cur[r] = next;
                     }
                 }};
             }
@@ -191,8 +195,8 @@ unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32,
                 j += 1;
             }
             step!(j, last);
-            for (r, &acc) in acc.iter().enumerate() {
-                *z.add(o + r) = *b.add(o + r) + hsum(acc);
+            for r in 0..R {
+                *z.add(o + r) = *b.add(o + r) + hsum(acc[r]);
             }
             o += R;
         }
@@ -380,22 +384,22 @@ unsafe fn micro<const M: usize, const P: usize>(
         // on the stack first (with the buffers' zeroing above, memset and
         // memcpy were 5% of a batch-64 prediction in perf).
         let keep: __mmask16 = if chunk.first { 0 } else { 0xFFFF };
-        for (i, acc) in acc.iter_mut().enumerate() {
-            for (p, acc) in acc.iter_mut().enumerate() {
-                *acc = _mm512_maskz_load_ps(keep, part.add(i * NP + p).cast());
+        for i in 0..M {
+            for p in 0..P {
+                acc[i][p] = _mm512_maskz_load_ps(keep, part.add(i * NP + p).cast());
             }
         }
         // one step: 8 inputs of the M rows times the P pairs' packed weights
         let mut step = |k: usize| {
             let w = chunk.packed.add(k * 2 * NP);
             let mut wv = [_mm512_setzero_ps(); P];
-            for (p, wv) in wv.iter_mut().enumerate() {
-                *wv = _mm512_load_ps(w.add(16 * p));
+            for p in 0..P {
+                wv[p] = _mm512_load_ps(w.add(16 * p));
             }
-            for (i, acc) in acc.iter_mut().enumerate() {
+            for i in 0..M {
                 let xv = broadcast8(x.add(i * out.n_in + k));
-                for (acc, &wv) in acc.iter_mut().zip(&wv) {
-                    *acc = _mm512_fmadd_ps(xv, wv, *acc);
+                for p in 0..P {
+                    acc[i][p] = _mm512_fmadd_ps(xv, wv[p], acc[i][p]);
                 }
             }
         };
@@ -417,21 +421,21 @@ unsafe fn micro<const M: usize, const P: usize>(
             }
         }
         if !chunk.last {
-            for (i, acc) in acc.iter().enumerate() {
-                for (p, &acc) in acc.iter().enumerate() {
-                    _mm512_store_ps(part.add(i * NP + p).cast(), acc);
+            for i in 0..M {
+                for p in 0..P {
+                    _mm512_store_ps(part.add(i * NP + p).cast(), acc[i][p]);
                 }
             }
             return;
         }
-        for (i, acc) in acc.iter().enumerate() {
+        for i in 0..M {
+            // a copy, so that `acc` itself is never borrowed and stays in
+            // registers (else it lives on the stack, and the partial sums
+            // above are stored with a memcpy call)
+            let row = acc[i];
             if P == 4 && out.units == 8 {
-                finish8(&[acc[0], acc[1], acc[2], acc[3]], i, out);
+                finish8(&[row[0], row[1], row[2], row[3]], i, out);
             } else {
-                // a copy, so that `acc` itself is never borrowed and stays in
-                // registers (else it lives on the stack, and the partial sums
-                // above are stored with a memcpy call)
-                let row: [__m512; P] = *acc;
                 finish(&row, i, out);
             }
         }
@@ -471,10 +475,10 @@ unsafe fn finish8(acc: &[__m512; 4], i: usize, out: &Out) {
             let mut ts = [0.0f32; 8];
             _mm256_storeu_ps(ts.as_mut_ptr(), t);
             let xi = out.x.add(i * out.n_in);
-            for (u, t) in ts.iter_mut().enumerate() {
+            for u in 0..8 {
                 let wu = out.w.add(u * out.n_in);
                 for kk in k8..out.n_in {
-                    *t += *xi.add(kk) * *wu.add(kk);
+                    ts[u] += *xi.add(kk) * *wu.add(kk);
                 }
             }
             t = _mm256_loadu_ps(ts.as_ptr());
@@ -494,9 +498,10 @@ unsafe fn finish<const P: usize>(acc: &[__m512; P], i: usize, out: &Out) {
     // SAFETY: the caller's bounds; only units u < out.units are read and stored.
     unsafe {
         let xi = out.x.add(i * out.n_in);
-        for (p, &acc) in acc.iter().enumerate() {
-            for (h, &half) in halves(acc).iter().enumerate() {
-                let u = 2 * p + h;
+        for p in 0..P {
+            let hs = halves(acc[p]);
+            for h in 0..2 {
+                let (u, half) = (2 * p + h, hs[h]);
                 if u >= out.units {
                     return;
                 }
@@ -597,19 +602,21 @@ unsafe fn sparse_block<const NV: usize>(
     // SAFETY (whole body): the caller's bounds.
     unsafe {
         if accumulate {
-            for (v, acc) in acc.iter_mut().enumerate() {
-                *acc = _mm512_loadu_ps(c.add(16 * v));
+            for v in 0..NV {
+                acc[v] = _mm512_loadu_ps(c.add(16 * v));
             }
         }
-        for (&k, &a) in ks.iter().zip(vals) {
+        let n = ks.len().min(vals.len());
+        for t in 0..n {
+            let (k, a) = (*ks.get_unchecked(t), *vals.get_unchecked(t));
             let av = _mm512_set1_ps(a);
             let row = b.add(k as usize * ldb);
-            for (v, acc) in acc.iter_mut().enumerate() {
-                *acc = _mm512_fmadd_ps(av, _mm512_loadu_ps(row.add(16 * v)), *acc);
+            for v in 0..NV {
+                acc[v] = _mm512_fmadd_ps(av, _mm512_loadu_ps(row.add(16 * v)), acc[v]);
             }
         }
-        for (v, &acc) in acc.iter().enumerate() {
-            _mm512_storeu_ps(c.add(16 * v), acc);
+        for v in 0..NV {
+            _mm512_storeu_ps(c.add(16 * v), acc[v]);
         }
     }
 }
