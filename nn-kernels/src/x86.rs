@@ -380,7 +380,9 @@ unsafe fn forward_avx(
     unsafe {
         if batch == 1 {
             // matrix-vector: 4 rows of W per pass over x (8 rows, as the
-            // AVX-512 path does with its 32 registers, would spill here)
+            // AVX-512 path does with its 32 registers, would spill here),
+            // all of x asked for first (see `avx512::matvec`)
+            prefetch_row(x, n_in);
             return forward_rows::<1, 4>((x, n_in), w, b, z, 1, n_in, n_out, (x, 0));
         }
         // A block of samples at a time, all of W passing over it: the
@@ -410,6 +412,20 @@ unsafe fn forward_avx(
             forward_rows::<6, 2>(xs, w, b, z.add(s * n_out), rows, n_in, n_out, ahead);
             s += rows;
         }
+    }
+}
+
+/// Prefetches (into L1) the cache lines of the `n` values at `x`, all at
+/// once: a sample that comes from memory, of which the first pass of a
+/// matrix-vector product would otherwise wait for one line at a time.
+#[inline]
+#[target_feature(enable = "avx,fma")]
+pub(crate) fn prefetch_row(x: *const f32, n: usize) {
+    let mut l = 0;
+    while l < n {
+        // (a prefetch never faults, whatever the address)
+        _mm_prefetch::<_MM_HINT_T0>(x.wrapping_add(l).cast());
+        l += 16;
     }
 }
 
