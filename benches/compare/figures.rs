@@ -346,7 +346,9 @@ fn fastest(reps: usize, f: &mut dyn FnMut()) -> f64 {
 /// fused multiply-adds of one core (12 independent chains; 512-bit registers
 /// with AVX-512F, and 256-bit), and the time to read the 401 KB of the
 /// 784 → 128 weights once from L2, front to back (the floor of batch 1) and
-/// 8 rows at a time (as the single-sample kernel's summation order reads them).
+/// 8 rows at a time (as the single-sample kernel's summation order reads them:
+/// 256-bit loads where the rows lie, and with AVX-512 also whole aligned
+/// lines, as the AVX-512 kernel reads them).
 #[cfg(target_arch = "x86_64")]
 fn bounds() {
     use std::arch::x86_64::*;
@@ -409,6 +411,25 @@ fn bounds() {
         unsafe { _mm256_storeu_ps(out.as_mut_ptr(), a.iter().fold(_mm256_setzero_ps(), |s, &a| _mm256_add_ps(s, a))) };
         out.iter().sum()
     }
+    /// [`read_rows`] with one aligned 512-bit load per row per step (each a
+    /// whole cache line, as the AVX-512 single-sample kernel reads them).
+    #[target_feature(enable = "avx512f")]
+    fn read_rows_lines(w: &[f32], n_in: usize) -> f32 {
+        let mut a = [_mm512_setzero_ps(); 8];
+        for rows in w.chunks_exact(8 * n_in) {
+            for k in (0..n_in - n_in % 16).step_by(16) {
+                for (r, a) in a.iter_mut().enumerate() {
+                    // SAFETY: values k..k + 16 of row r of the 8.
+                    *a = _mm512_add_ps(*a, unsafe { _mm512_loadu_ps(rows.as_ptr().add(r * n_in + k)) });
+                }
+            }
+        }
+        let mut s = _mm512_setzero_ps();
+        for a in a {
+            s = _mm512_add_ps(s, a);
+        }
+        _mm512_reduce_add_ps(s)
+    }
     let n = 1_000_000;
     let mut sink = 0.0;
     if std::is_x86_feature_detected!("avx512f") {
@@ -444,6 +465,19 @@ fn bounds() {
         // SAFETY: AVX (implied by AVX-512F) is available.
         let s = fastest(100, &mut || sink += unsafe { read_rows(std::hint::black_box(&w), 784) });
         println!("the same, 8 rows at a time: {:.2} µs ({:.0} GB/s)", s * 1e6, (w.len() * 4) as f64 / s * 1e-9);
+        if avx512 {
+            // the rows on cache-line boundaries (784 values: 49 lines each)
+            let mut buf = vec![0.5f32; w.len() + 16];
+            let skip = buf.as_ptr().align_offset(64);
+            let lines = &mut buf[skip..skip + w.len()];
+            // SAFETY: AVX-512F is available.
+            let s = fastest(100, &mut || sink += unsafe { read_rows_lines(std::hint::black_box(lines), 784) });
+            println!(
+                "the same, 8 rows at a time, whole aligned lines: {:.2} µs ({:.0} GB/s)",
+                s * 1e6,
+                (w.len() * 4) as f64 / s * 1e-9
+            );
+        }
     }
     std::hint::black_box(sink);
 }
