@@ -393,43 +393,33 @@ fn bounds() {
     }
     read!("avx512f", read512, __m512, _mm512_setzero_ps, _mm512_add_ps, _mm512_loadu_ps, _mm512_storeu_ps, 16);
     read!("avx", read256, __m256, _mm256_setzero_ps, _mm256_add_ps, _mm256_loadu_ps, _mm256_storeu_ps, 8);
-    /// The same weights read as the single-sample kernel does: 8 rows at a
-    /// time (8 streams, 3 KiB apart), one 256-bit load per row per step.
-    #[target_feature(enable = "avx")]
-    fn read_rows(w: &[f32], n_in: usize) -> f32 {
-        let mut a = [_mm256_setzero_ps(); 8];
-        for rows in w.chunks_exact(8 * n_in) {
-            for k in (0..n_in - n_in % 8).step_by(8) {
-                for (r, a) in a.iter_mut().enumerate() {
-                    // SAFETY: values k..k + 8 of row r of the 8.
-                    *a = _mm256_add_ps(*a, unsafe { _mm256_loadu_ps(rows.as_ptr().add(r * n_in + k)) });
+    /// The same weights read as the single-sample kernels do: 8 rows at a
+    /// time (8 streams, 3 KiB apart), one load of `$lanes` values per row per
+    /// step (with 256-bit loads where the rows lie, as the AVX kernel; with
+    /// 512-bit loads of rows on cache-line boundaries, whole lines, as the
+    /// AVX-512 kernel).
+    macro_rules! rows {
+        ($feature:literal, $name:ident, $zero:ident, $add:ident, $loadu:ident, $storeu:ident, $lanes:literal) => {
+            #[target_feature(enable = $feature)]
+            fn $name(w: &[f32], n_in: usize) -> f32 {
+                let mut a = [$zero(); 8];
+                for rows in w.chunks_exact(8 * n_in) {
+                    for k in (0..n_in - n_in % $lanes).step_by($lanes) {
+                        for (r, a) in a.iter_mut().enumerate() {
+                            // SAFETY: values k..k + $lanes of row r of the 8.
+                            *a = $add(*a, unsafe { $loadu(rows.as_ptr().add(r * n_in + k)) });
+                        }
+                    }
                 }
+                let mut out = [0.0f32; $lanes];
+                // SAFETY: `out` has one value per lane.
+                unsafe { $storeu(out.as_mut_ptr(), a.iter().fold($zero(), |s, &a| $add(s, a))) };
+                out.iter().sum()
             }
-        }
-        let mut out = [0.0f32; 8];
-        // SAFETY: 8 values.
-        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), a.iter().fold(_mm256_setzero_ps(), |s, &a| _mm256_add_ps(s, a))) };
-        out.iter().sum()
+        };
     }
-    /// [`read_rows`] with one aligned 512-bit load per row per step (each a
-    /// whole cache line, as the AVX-512 single-sample kernel reads them).
-    #[target_feature(enable = "avx512f")]
-    fn read_rows_lines(w: &[f32], n_in: usize) -> f32 {
-        let mut a = [_mm512_setzero_ps(); 8];
-        for rows in w.chunks_exact(8 * n_in) {
-            for k in (0..n_in - n_in % 16).step_by(16) {
-                for (r, a) in a.iter_mut().enumerate() {
-                    // SAFETY: values k..k + 16 of row r of the 8.
-                    *a = _mm512_add_ps(*a, unsafe { _mm512_loadu_ps(rows.as_ptr().add(r * n_in + k)) });
-                }
-            }
-        }
-        let mut s = _mm512_setzero_ps();
-        for a in a {
-            s = _mm512_add_ps(s, a);
-        }
-        _mm512_reduce_add_ps(s)
-    }
+    rows!("avx", read_rows, _mm256_setzero_ps, _mm256_add_ps, _mm256_loadu_ps, _mm256_storeu_ps, 8);
+    rows!("avx512f", read_rows_lines, _mm512_setzero_ps, _mm512_add_ps, _mm512_loadu_ps, _mm512_storeu_ps, 16);
     let n = 1_000_000;
     let mut sink = 0.0;
     if std::is_x86_feature_detected!("avx512f") {
@@ -467,9 +457,9 @@ fn bounds() {
         println!("the same, 8 rows at a time: {:.2} µs ({:.0} GB/s)", s * 1e6, (w.len() * 4) as f64 / s * 1e-9);
         if avx512 {
             // the rows on cache-line boundaries (784 values: 49 lines each)
-            let mut buf = vec![0.5f32; w.len() + 16];
+            let buf = vec![0.5f32; w.len() + 16];
             let skip = buf.as_ptr().align_offset(64);
-            let lines = &mut buf[skip..skip + w.len()];
+            let lines = &buf[skip..skip + w.len()];
             // SAFETY: AVX-512F is available.
             let s = fastest(100, &mut || sink += unsafe { read_rows_lines(std::hint::black_box(lines), 784) });
             println!(
