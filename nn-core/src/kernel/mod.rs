@@ -380,11 +380,14 @@ pub(crate) mod x86_tests {
         }
     }
 
-    /// The single-sample AVX-512 path reads `W` in whole cache lines when
+    /// The single-sample AVX-512 path reads `W` in aligned half-lines when
     /// `n_in` is a multiple of 16: the AVX bits at every one of the 16
     /// positions a row can start at within a line, including rows that
-    /// start and end mid-line next to the slice's ends (nothing outside the
-    /// slice is read: masked loads).
+    /// start and end mid-line next to the slice's ends, with the sample at
+    /// every position too. Both sit between NaNs, which a read outside the
+    /// slices would carry into the result (the first and last lines are
+    /// masked loads); the sample has zeros of both signs (a masked lane adds
+    /// `0 · 0` to its sum).
     #[test]
     fn avx512_matvec_gives_the_avx_bits_at_every_alignment() {
         if !avx512_or_skip() {
@@ -392,15 +395,27 @@ pub(crate) mod x86_tests {
         }
         for n_in in [16usize, 32, 48, 784] {
             for n_out in [1usize, 7, 8, 9, 16, 23, 128] {
-                let x = data(n_in, 1);
                 let b = data(n_out, 3);
-                let buffer = data(n_out * n_in + 16, 2);
+                let mut x = sparse_data(n_in, 1, 3);
+                for v in x.iter_mut().step_by(3) {
+                    *v = -*v; // -0.0 among the zeros
+                }
+                let mut w_buffer = std::vec![f32::NAN; n_out * n_in + 48];
+                let mut x_buffer = std::vec![f32::NAN; n_in + 48];
                 for shift in 0..16 {
-                    let w = &buffer[shift..shift + n_out * n_in];
+                    w_buffer.fill(f32::NAN);
+                    let w = &mut w_buffer[16 + shift..16 + shift + n_out * n_in];
+                    w.copy_from_slice(&data(n_out * n_in, 2));
+                    let w = &w_buffer[16 + shift..16 + shift + n_out * n_in];
+                    let x_shift = (shift * 7) % 16;
+                    x_buffer.fill(f32::NAN);
+                    x_buffer[16 + x_shift..16 + x_shift + n_in].copy_from_slice(&x);
+                    let x = &x_buffer[16 + x_shift..16 + x_shift + n_in];
                     let (mut z1, mut z2) = (std::vec![0.0; n_out], std::vec![0.0; n_out]);
-                    x86::avx512::dense_forward(&x, w, &b, &mut z1, n_in, n_out);
-                    x86::dense_forward(&x, w, &b, &mut z2, n_in, n_out);
+                    x86::avx512::dense_forward(x, w, &b, &mut z1, n_in, n_out);
+                    x86::dense_forward(x, w, &b, &mut z2, n_in, n_out);
                     let start = (w.as_ptr() as usize % 64) / 4;
+                    assert!(z2.iter().all(|z| z.is_finite()));
                     assert_eq!(bits(&z1), bits(&z2), "{n_in} -> {n_out}, rows {start} values past a line");
                 }
             }
