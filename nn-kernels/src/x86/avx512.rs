@@ -156,7 +156,7 @@ const MATVEC_ROWS: usize = 8;
 ///
 /// Measured for 784 → 128 with the weights 16 bytes past a line, on the Zen
 /// 4 core of the 2026-12-04 run (a scratch program timing the kernel, three
-/// runs): 3.7–3.9 µs, against 4.7 µs for the kernel before this one, which
+/// runs): 3.7–4.1 µs, against 4.7 µs for the kernel before this one, which
 /// put each row's 16 values together from the two lines they touch
 /// (`vpermt2ps`, then the high half extracted: two shuffles per 16 values,
 /// which this core, splitting 512-bit shuffles in two, pays for), and 4.0 µs
