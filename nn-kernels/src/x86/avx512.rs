@@ -161,7 +161,7 @@ const MATVEC_ROWS: usize = 8;
 /// (`vpermt2ps`, then the high half extracted: two shuffles per 16 values,
 /// which this core, splitting 512-bit shuffles in two, pays for), and 4.0 µs
 /// for the AVX kernel's unaligned loads; with the weights on a line
-/// boundary, 3.6–3.7 µs for all three. A scratch kernel of this design on a
+/// boundary, 3.6–4.1 µs for all three (within the noise). A scratch kernel of this design on a
 /// Zen 5 core: 16 against 21 ns a row with the weights in L1, the same time
 /// with them in L2.
 ///
@@ -173,7 +173,8 @@ const MATVEC_ROWS: usize = 8;
 unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in: usize, n_out: usize) {
     const R: usize = MATVEC_ROWS;
     let q = (w as usize % 64) / 4;
-    // Lines a row touches: `n_in / 16`, one more when it starts mid-line.
+    // The index of a row's last line: a row touches `n_in / 16` lines, one
+    // more when it starts mid-line.
     let last = n_in / 16 - usize::from(q == 0);
     let head = 0xffff_u32 << q;
     let tail = !head & 0xffff;
