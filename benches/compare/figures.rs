@@ -348,7 +348,8 @@ fn fastest(reps: usize, f: &mut dyn FnMut()) -> f64 {
 /// 784 → 128 weights once from L2, front to back (the floor of batch 1) and
 /// 8 rows at a time (as the single-sample kernel's summation order reads them:
 /// 256-bit loads where the rows lie, and with AVX-512 also whole aligned
-/// lines, as the AVX-512 kernel reads them).
+/// lines: the lines the AVX-512 kernel reads, in its order, which it loads
+/// in halves).
 #[cfg(target_arch = "x86_64")]
 fn bounds() {
     use std::arch::x86_64::*;
