@@ -380,20 +380,23 @@ pub(crate) mod x86_tests {
         }
     }
 
-    /// The single-sample AVX-512 path reads `W` in aligned half-lines when
-    /// `n_in` is a multiple of 16: the AVX bits at every one of the 16
-    /// positions a row can start at within a line, including rows that
-    /// start and end mid-line next to the slice's ends, with the sample at
-    /// every position too. Both sit between NaNs, which a read outside the
-    /// slices would carry into the result (the first and last lines are
-    /// masked loads); the sample has zeros of both signs (a masked lane adds
-    /// `0 · 0` to its sum).
+    /// The single-sample paths (AVX and AVX-512) read `W` in aligned 32-byte
+    /// chunks, the sums rotated, when `n_in` is a multiple of 8: the bits of
+    /// the blocked kernel (a batch of two, the sample twice, whose loads are
+    /// unaligned) at every one of the 16 positions a row can start at within
+    /// a line, including rows that start and end mid-chunk next to the
+    /// slice's ends, with the sample at every position too. Both sit between
+    /// NaNs, which a read outside the slices would carry into the result
+    /// (the first and last chunks are masked loads); the sample has zeros of
+    /// both signs (a masked lane adds `0 · 0` to its sum).
     #[test]
-    fn avx512_matvec_gives_the_avx_bits_at_every_alignment() {
-        if !avx512_or_skip() {
+    fn single_sample_kernels_give_the_batch_bits_at_every_alignment() {
+        if !x86::available() {
+            std::eprintln!("no AVX and FMA on this CPU: skipped");
             return;
         }
-        for n_in in [16usize, 32, 48, 784] {
+        let avx512 = x86::avx512::available();
+        for n_in in [8usize, 16, 17, 24, 32, 40, 48, 784] {
             for n_out in [1usize, 7, 8, 9, 16, 23, 128] {
                 let b = data(n_out, 3);
                 let mut x = sparse_data(n_in, 1, 3);
@@ -411,12 +414,23 @@ pub(crate) mod x86_tests {
                     x_buffer.fill(f32::NAN);
                     x_buffer[16 + x_shift..16 + x_shift + n_in].copy_from_slice(&x);
                     let x = &x_buffer[16 + x_shift..16 + x_shift + n_in];
-                    let (mut z1, mut z2) = (std::vec![0.0; n_out], std::vec![0.0; n_out]);
-                    x86::avx512::dense_forward(x, w, &b, &mut z1, n_in, n_out);
-                    x86::dense_forward(x, w, &b, &mut z2, n_in, n_out);
+                    let twice: Vec<f32> = x.iter().chain(x).copied().collect();
+                    let mut want = std::vec![0.0; 2 * n_out];
+                    x86::dense_forward(&twice, w, &b, &mut want, n_in, n_out);
+                    let want = &want[..n_out];
+                    assert!(want.iter().all(|z| z.is_finite()));
                     let start = (w.as_ptr() as usize % 64) / 4;
-                    assert!(z2.iter().all(|z| z.is_finite()));
-                    assert_eq!(bits(&z1), bits(&z2), "{n_in} -> {n_out}, rows {start} values past a line");
+                    let mut got = std::vec![0.0; n_out];
+                    x86::dense_forward(x, w, &b, &mut got, n_in, n_out);
+                    assert_eq!(bits(&got), bits(want), "AVX {n_in} -> {n_out}, rows {start} values past a line");
+                    if avx512 {
+                        x86::avx512::dense_forward(x, w, &b, &mut got, n_in, n_out);
+                        assert_eq!(
+                            bits(&got),
+                            bits(want),
+                            "AVX-512 {n_in} -> {n_out}, rows {start} values past a line"
+                        );
+                    }
                 }
             }
         }

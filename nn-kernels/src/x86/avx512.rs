@@ -20,11 +20,11 @@
 //!   change the result.
 //!   The first pass over a chunk of inputs (units 0–7) prefetches the next
 //!   6 samples' chunk (the inputs of a large batch come from memory).
-//! - A single sample: the AVX kernel's matrix-vector product with 8 rows
-//!   of the weights per pass (32 registers make room for 8 sums), reading
-//!   the weights in aligned halves of cache lines, the sums rotated by the
-//!   rows' offset within a line, when a row is a multiple of 16 values;
-//!   batches of 2 and 3 go to the AVX kernels.
+//! - A single sample: the parent module's rotated kernel (4 rows of the
+//!   weights per pass in aligned 32-byte loads, the sums rotated by the
+//!   rows' offset) when a row is a multiple of 8 values, else blocks of
+//!   1 × 8 (32 registers make room for 8 sums); batches of 2 and 3 go to
+//!   the AVX kernels.
 //!
 //! [`scalar`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/
 //! [`scalar::dot`]: https://docs.rs/nn-core/latest/nn_core/kernel/scalar/fn.dot.html
@@ -99,19 +99,21 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
     unsafe { forward(x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr(), batch, n_in, n_out) }
 }
 
-/// One sample: the AVX kernel's dot products (so its bits), 8 rows of `W`
-/// per pass over `x` (8 independent sums hide the latency of the fused
-/// multiply-adds; with AVX-512VL the compiler has 32 registers for them, where
-/// the AVX build would spill), as the weights stream from L2. When `n_in` is a
-/// multiple of 16, [`matvec_lines`] reads them in aligned half-lines.
+/// One sample: the AVX kernel's dot products (so its bits), as the weights
+/// stream from L2: [`super::matvec_rotated`] (4 rows per pass, aligned loads
+/// of `W`, the sums rotated) when `n_in` is a multiple of 8, and for the
+/// rows left over (or all rows otherwise) the AVX kernel's 1 × 8 blocks, for
+/// which AVX-512VL gives the compiler 32 registers (the AVX build would
+/// spill; it takes 4 rows at a time).
 ///
 /// # Safety
 /// AVX-512F/VL, AVX, FMA; `n_in ≥ 1`; `n_in` values at `x`, `n_out × n_in` at
 /// `w`, `n_out` at `b` and `z`.
 #[target_feature(enable = "avx512f,avx512vl,avx,fma")]
 unsafe fn matvec(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in: usize, n_out: usize) {
-    let lined = if n_in.is_multiple_of(16) { n_out - n_out % MATVEC_ROWS } else { 0 };
-    // SAFETY: the caller's bounds; rows lined.. follow rows ..lined.
+    let rotated = if super::rotated_available(n_in) { n_out - n_out % super::ROTATED_ROWS } else { 0 };
+    // SAFETY: the caller's bounds (and `rotated_available`'s condition for
+    // the rotated kernel); rows rotated.. follow rows ..rotated.
     unsafe {
         // The sample usually comes from memory (a new one each call), and
         // the first pass over the rows reads it line by line: ask for all
@@ -120,111 +122,19 @@ unsafe fn matvec(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in:
         // alternating runs each: batch 1 in 3.71–3.89 µs, 3.99–4.11 µs
         // without).
         super::prefetch_row(x, n_in);
-        if lined > 0 {
-            matvec_lines(x, w, b, z, n_in, lined);
+        if rotated > 0 {
+            super::matvec_rotated(x, w, b, z, n_in, rotated);
         }
         super::forward_rows::<1, 8>(
             (x, n_in),
-            w.add(lined * n_in),
-            b.add(lined),
-            z.add(lined),
+            w.add(rotated * n_in),
+            b.add(rotated),
+            z.add(rotated),
             1,
             n_in,
-            n_out - lined,
+            n_out - rotated,
             (x, 0),
         )
-    }
-}
-
-/// Rows of `W` per pass of [`matvec_lines`].
-const MATVEC_ROWS: usize = 8;
-
-/// [`matvec`] for `n_in` a multiple of 16 and `n_out` of [`MATVEC_ROWS`],
-/// reading `W` in aligned 32-byte halves of cache lines: a large `W` comes
-/// from `mmap` 16 bytes past a page boundary, where half of the 32-byte loads
-/// of the AVX kernel straddle two cache lines. Every row starts `q` values
-/// past a line boundary (`n_in · 4` is a multiple of 64), so the inputs of
-/// the half-line `h` of a row's line `t` are `16t + 8h − q + l`, `l = 0..8`:
-/// lane `l` meets only inputs `i ≡ l − q (mod 8)`, in increasing `i`. The
-/// sums are therefore the AVX kernel's 8 lanes per row, each in its order,
-/// only held `q mod 8` lanes rotated; one permutation per row puts them back
-/// before [`hsum`]. The sample is read at the same offsets (unaligned, from
-/// L1, shared by the 8 rows). The first and last line of a row are masked
-/// loads (`W` and `x` both, zero outside the row: a lane's sum, which starts
-/// at `+0` and so is never `−0`, is unchanged by adding `0 · 0`), so nothing
-/// outside the row or the sample is read.
-///
-/// Measured for 784 → 128 with the weights 16 bytes past a line, on the Zen
-/// 4 core of the 2026-12-04 run (a scratch program timing the kernel, three
-/// runs): 3.7–4.1 µs, against 4.7 µs for the kernel before this one, which
-/// put each row's 16 values together from the two lines they touch
-/// (`vpermt2ps`, then the high half extracted: two shuffles per 16 values,
-/// which this core, splitting 512-bit shuffles in two, pays for), and 4.0 µs
-/// for the AVX kernel's unaligned loads; with the weights on a line
-/// boundary, 3.6–4.1 µs for all three (within the noise). A scratch kernel of this design on a
-/// Zen 5 core: 16 against 21 ns a row with the weights in L1, the same time
-/// with them in L2.
-///
-/// # Safety
-/// AVX-512F/VL, AVX, FMA; `n_in` a multiple of 16 and ≥ 16, `n_out` of
-/// [`MATVEC_ROWS`]; `n_in` values at `x`, `n_out × n_in` at `w`, `n_out` at
-/// `b` and `z`.
-#[target_feature(enable = "avx512f,avx512vl,avx,fma")]
-unsafe fn matvec_lines(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in: usize, n_out: usize) {
-    const R: usize = MATVEC_ROWS;
-    let q = (w as usize % 64) / 4;
-    // The index of a row's last line: a row touches `n_in / 16` lines, one
-    // more when it starts mid-line.
-    let last = n_in / 16 - usize::from(q == 0);
-    let head = 0xffff_u32 << q;
-    let tail = !head & 0xffff;
-    let (head_lo, head_hi) = (head as u8, (head >> 8) as u8);
-    let (tail_lo, tail_hi) = (tail as u8, (tail >> 8) as u8);
-    // Lane `s` of the spec's sums is lane `(s + q) % 8` here.
-    let back = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    let back = _mm256_and_si256(_mm256_add_epi32(back, _mm256_set1_epi32(q as i32)), _mm256_set1_epi32(7));
-    // Line `t` of every row and of the sample starts at `16t − q`.
-    let xs = x.wrapping_sub(q);
-    let mut o = 0;
-    // SAFETY (whole body): line 0 is loaded only in the lanes of `head`
-    // (inputs ≥ 0), line `last` (when `q > 0`) only in those of `tail`
-    // (inputs < n_in), lines 1..last lie inside the row and the sample, and
-    // o + R ≤ n_out. Masked-off lanes are not read (wrapping pointers).
-    unsafe {
-        while o < n_out {
-            let line = |r: usize, t: usize| w.wrapping_add((o + r) * n_in + 16 * t).wrapping_sub(q);
-            let mut acc = [_mm256_setzero_ps(); R];
-            // Line `t` of the rows: the sample's halves loaded by `$x`, each row's by `$w`.
-            macro_rules! step {
-                ($t:expr, $x:expr, $w:expr) => {{
-                    let t = $t;
-                    let (xlo, xhi) = $x(xs.wrapping_add(16 * t));
-                    for r in 0..R {
-                        let (wlo, whi) = $w(line(r, t));
-                        acc[r] = _mm256_fmadd_ps(xlo, wlo, acc[r]);
-                        acc[r] = _mm256_fmadd_ps(xhi, whi, acc[r]);
-                    }
-                }};
-            }
-            let masked = |lo: u8, hi: u8| {
-                move |p: *const f32| (_mm256_maskz_loadu_ps(lo, p), _mm256_maskz_loadu_ps(hi, p.wrapping_add(8)))
-            };
-            let unaligned = |p: *const f32| (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)));
-            let aligned = |p: *const f32| (_mm256_load_ps(p), _mm256_load_ps(p.add(8)));
-            step!(0, masked(head_lo, head_hi), masked(head_lo, head_hi));
-            for t in 1..last {
-                step!(t, unaligned, aligned);
-            }
-            if q > 0 {
-                step!(last, masked(tail_lo, tail_hi), masked(tail_lo, tail_hi));
-            } else if last > 0 {
-                step!(last, unaligned, aligned);
-            }
-            for r in 0..R {
-                *z.add(o + r) = *b.add(o + r) + hsum(_mm256_permutevar8x32_ps(acc[r], back));
-            }
-            o += R;
-        }
     }
 }
 
