@@ -505,7 +505,10 @@ pub(crate) unsafe fn matvec_rotated(
     unsafe {
         while o < n_out {
             // chunk 0 of each row of the pass
-            let rows: [*const f32; R] = core::array::from_fn(|r| w.wrapping_add((o + r) * n_in).wrapping_sub(q));
+            let mut rows = [w; R];
+            for r in 0..R {
+                rows[r] = w.wrapping_add((o + r) * n_in).wrapping_sub(q);
+            }
             let chunk = |r: usize, t: usize| rows[r].wrapping_add(8 * t);
             let mut acc = [_mm256_setzero_ps(); R];
             // Chunk `t` of the rows: the sample's loaded by `$x`, each row's by `$w`.
