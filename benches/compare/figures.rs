@@ -346,10 +346,9 @@ fn fastest(reps: usize, f: &mut dyn FnMut()) -> f64 {
 /// fused multiply-adds of one core (12 independent chains; 512-bit registers
 /// with AVX-512F, and 256-bit), and the time to read the 401 KB of the
 /// 784 → 128 weights once from L2, front to back (the floor of batch 1) and
-/// 8 rows at a time (as the single-sample kernel's summation order reads them:
-/// 256-bit loads where the rows lie, and with AVX-512 also whole aligned
-/// lines: the lines the AVX-512 kernel reads, in its order, which it loads
-/// in halves).
+/// 8 rows at a time (256-bit loads where the rows lie, and with AVX-512 also
+/// whole aligned lines): the single-sample kernel's summation order keeps
+/// several rows in flight (it reads 4 at a time, in aligned 32-byte chunks).
 #[cfg(target_arch = "x86_64")]
 fn bounds() {
     use std::arch::x86_64::*;
