@@ -486,9 +486,9 @@ pub(crate) unsafe fn matvec_rotated(
 ) {
     const R: usize = ROTATED_ROWS;
     let q = (w as usize % 32) / 4;
-    // The index of a row's last chunk: a row touches `n_in / 8` chunks, one
-    // more when it starts inside one.
-    let last = n_in / 8 - usize::from(q == 0);
+    // Chunks 0..chunks lie inside a row starting on a chunk boundary; one
+    // starting inside a chunk touches one more, `chunks`, in part.
+    let chunks = n_in / 8;
     // lanes ≥ q (inputs ≥ 0) of the first chunk, lanes < q (inputs < n_in) of the last
     // SAFETY: 8 − q ∈ 1..=8, so 8 values from there lie in the 16.
     let (head, tail) = unsafe {
@@ -499,8 +499,8 @@ pub(crate) unsafe fn matvec_rotated(
     let xs = x.wrapping_sub(q);
     let mut o = 0;
     // SAFETY (whole body): chunk 0 is loaded only in the lanes of `head`,
-    // chunk `last` (when `q > 0`) only in those of `tail`, chunks 1..last lie
-    // inside the row and the sample, and o + R ≤ n_out. Masked-off lanes are
+    // chunk `chunks` (when `q > 0`) only in those of `tail`, chunks
+    // 1..chunks lie inside the row and the sample, and o + R ≤ n_out. Masked-off lanes are
     // not read (`vmaskmovps` does not fault on them; wrapping pointers).
     unsafe {
         while o < n_out {
@@ -525,13 +525,11 @@ pub(crate) unsafe fn matvec_rotated(
             let unaligned = |p: *const f32| _mm256_loadu_ps(p);
             let aligned = |p: *const f32| _mm256_load_ps(p);
             step!(0, masked(head), masked(head));
-            for t in 1..last {
+            for t in 1..chunks {
                 step!(t, unaligned, aligned);
             }
             if q > 0 {
-                step!(last, masked(tail), masked(tail));
-            } else if last > 0 {
-                step!(last, unaligned, aligned);
+                step!(chunks, masked(tail), masked(tail));
             }
             for r in 0..R {
                 // lane `s` of the specification's sums is lane `(s + q) % 8`

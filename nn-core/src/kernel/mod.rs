@@ -403,12 +403,13 @@ pub(crate) mod x86_tests {
                 for v in x.iter_mut().step_by(3) {
                     *v = -*v; // -0.0 among the zeros
                 }
+                let w_values = data(n_out * n_in, 2);
                 let mut w_buffer = std::vec![f32::NAN; n_out * n_in + 48];
                 let mut x_buffer = std::vec![f32::NAN; n_in + 48];
                 for shift in 0..16 {
                     w_buffer.fill(f32::NAN);
                     let w = &mut w_buffer[16 + shift..16 + shift + n_out * n_in];
-                    w.copy_from_slice(&data(n_out * n_in, 2));
+                    w.copy_from_slice(&w_values);
                     let w = &w_buffer[16 + shift..16 + shift + n_out * n_in];
                     let x_shift = (shift * 7) % 16;
                     x_buffer.fill(f32::NAN);
