@@ -233,10 +233,14 @@ pub trait Network: Layer {
     ///
     /// With the `parallel` feature, a batch of at least
     /// `nn_core::parallel::PARALLEL_MIN_BATCH` samples is split over rayon's
-    /// threads (see the `parallel` module, built with that feature): the
-    /// result is then deterministic for a given number of threads, and the
-    /// per-thread gradient buffers are scratch memory allocated on the first
-    /// such batch.
+    /// threads (see the `parallel` module, built with that feature). If
+    /// every layer allows it ([`Layer::SPLIT_BY_UNITS`]: dense layers,
+    /// activations, dropout, batch norm, residual blocks of those), the
+    /// batch runs on this thread with its dense kernels split by units, and
+    /// the result is the same bits as on one thread. Otherwise (networks
+    /// without state) the batch is split by samples: the result is then
+    /// deterministic for a given number of threads, and the per-thread
+    /// gradient buffers are scratch memory allocated on the first such batch.
     fn loss_and_grad_in<L: Loss>(
         &self,
         xs: &[Self::Input],
@@ -249,14 +253,17 @@ pub trait Network: Layer {
         if Self::STATE > 0 && xs.len() == 1 && matches!(mode, Mode::Train(_)) {
             return Err(Error::BatchTooSmall { needed: 2, found: 1 });
         }
-        // Batch statistics (BatchNorm) need the whole batch on one thread.
+        // Split over threads: by units on this thread where every layer
+        // allows it, else by samples (not with state: batch statistics, as
+        // BatchNorm's, need the whole batch in one piece).
         #[cfg(feature = "parallel")]
-        if Self::STATE == 0 {
+        let _split = {
             let chunks = crate::parallel::chunks_for(xs.len());
-            if chunks > 1 {
+            if chunks > 1 && !Self::SPLIT_BY_UNITS && Self::STATE == 0 {
                 return crate::parallel::loss_and_grad_in(self, xs, ys, loss, grad, workspace, mode, chunks);
             }
-        }
+            (chunks > 1 && Self::SPLIT_BY_UNITS).then(|| crate::parallel::units::Split::set(true))
+        };
         let (mean, fused) = forward_loss(self, xs, ys, loss, workspace, mode, true)?;
         let batch = xs.len();
         let (y, rest) = workspace.split_at_mut(batch * Self::OUT);
@@ -308,6 +315,9 @@ pub trait Network: Layer {
         check_len("optimizer state", opt.state_len(Self::PARAMS), opt_state.len())?;
         #[cfg(feature = "parallel")]
         let _team = crate::parallel::Region::open_for(xs.len());
+        #[cfg(feature = "parallel")]
+        crate::parallel::fill_zero(grad.params_mut());
+        #[cfg(not(feature = "parallel"))]
         grad.params_mut().fill(0.0);
         let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;
         // The state's next values wait in the workspace (at least CACHE ≥ STATE values).
@@ -349,6 +359,9 @@ pub trait Network: Layer {
         // (with `std`), so a training loop allocates only on its first step.
         crate::scratch::with_scratch(Self::PARAMS + Self::WORKSPACE_PER_SAMPLE * xs.len(), |scratch| {
             let (grad, workspace) = scratch.split_at_mut(Self::PARAMS);
+            #[cfg(feature = "parallel")]
+            crate::parallel::fill_zero(grad);
+            #[cfg(not(feature = "parallel"))]
             grad.fill(0.0);
             let grad: &mut Self = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(grad));
             let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;

@@ -1,12 +1,24 @@
-//! Data-parallel batches (feature `parallel`): a batch of at least
-//! [`PARALLEL_MIN_BATCH`] samples is cut into one contiguous chunk per
-//! thread of rayon's pool (at most [`MAX_CHUNKS`], at least
-//! [`MIN_CHUNK`] samples each).
+//! Batches on threads (feature `parallel`): a training batch of at least
+//! [`PARALLEL_MIN_BATCH`] samples, and a `predict_batch` of as many, use
+//! rayon's pool (on a pool of two threads, the [`team`] helper).
 //!
-//! - Forward passes (and [`predict_batch`](crate::Network::predict_batch))
-//!   have no sums across samples, so their outputs are the same bits as on
-//!   one thread, except that while training each chunk's dropout masks come
-//!   from its own generator, seeded in chunk order from the caller's.
+//! A training batch of a network whose layers all allow it
+//! ([`Layer::SPLIT_BY_UNITS`](crate::Layer::SPLIT_BY_UNITS): dense layers,
+//! activations, dropout, batch norm, residual blocks of those) runs on the
+//! calling thread, and its dense kernels and per-value passes split over
+//! the threads ([`units`]): the dense layers by units, so that each core
+//! keeps its own rows of the weights, their gradient and the optimizer's
+//! state. The results are the same bits as on one thread.
+//!
+//! Other networks without state (convolutions, pooling, maxout,
+//! drop-connect) split a training batch by samples, into one contiguous
+//! chunk per thread (at most [`MAX_CHUNKS`], at least [`MIN_CHUNK`]
+//! samples each):
+//!
+//! - Forward passes have no sums across samples, so their outputs are the
+//!   same bits as on one thread, except that while training each chunk's
+//!   dropout masks come from its own generator, seeded in chunk order from
+//!   the caller's.
 //! - The loss and its gradient with respect to the outputs are computed on
 //!   the calling thread, in sample order (so the loss is the same bits).
 //! - The first chunk's backward pass adds its parameter gradient into the
@@ -17,10 +29,13 @@
 //!
 //! The gradient buffers are per-thread scratch memory of the calling thread,
 //! allocated on its first large batch and reused after that.
+//! [`predict_batch`](crate::Network::predict_batch) is split by samples
+//! for every network (no sums across samples: the same bits).
 
 use rand::RngCore;
 
 pub mod team;
+pub mod units;
 use team::join;
 pub use team::{region, Region};
 
@@ -94,11 +109,14 @@ fn cut<T>(mut slice: &mut [T], batch: usize, chunks: usize, per: usize) -> [&mut
 /// two halves on two threads when the batch would be split
 /// ([`chunks_for`] > 1).
 pub(crate) fn gather<T: bytemuck::Pod>(dst: &mut alloc::vec::Vec<T>, src: &[T], idx: &[usize]) {
-    dst.clear();
     if chunks_for(idx.len()) < 2 || !core::mem::size_of::<T>().is_multiple_of(4) || core::mem::align_of::<T>() < 4 {
+        dst.clear();
         dst.extend(idx.iter().map(|&i| src[i]));
         return;
     }
+    // Every value is overwritten below: only values past the old length are
+    // zeroed (clearing first had `resize` zero the whole batch each time, a
+    // serial memset of 800 KB per MNIST batch of 256).
     dst.resize(idx.len(), T::zeroed());
     let width = core::mem::size_of::<T>() / 4;
     let (d, src): (&mut [f32], &[f32]) = (bytemuck::cast_slice_mut(dst), bytemuck::cast_slice(src));
@@ -300,9 +318,10 @@ pub(crate) fn predict_chunks<N: Network>(net: &N, x: &[f32], y: &mut [f32], batc
 mod tests {
     use std::vec::Vec;
 
-    use crate::{f32_bits, rng, Chain, CrossEntropy, Dense, Dropout, Mode, Network, ReLU, Softmax};
+    use crate::{f32_bits, rng, Chain, CrossEntropy, Dense, Dropout, Layer, Maxout, Mode, Network, ReLU, Softmax};
 
-    type Net = Chain<Dense<20, 16, ReLU>, Chain<Dropout<16, { f32_bits(0.5) }>, Dense<16, 10, Softmax>>>;
+    /// A network split by samples (a `Maxout` is not split by units).
+    type Net = Chain<Maxout<20, 16, 2>, Chain<Dropout<16, { f32_bits(0.5) }>, Dense<16, 10, Softmax>>>;
 
     fn data(n: usize) -> (Vec<[f32; 20]>, Vec<[f32; 10]>) {
         let mut r = rng(8);
@@ -330,6 +349,7 @@ mod tests {
     #[test]
     fn split_batches_agree_with_one_thread_and_are_deterministic() {
         let (xs, ys) = data(1000);
+        const { assert!(!Net::SPLIT_BY_UNITS) };
         assert_eq!(super::chunks_for(255), 1);
         let (l1, g1, o1) = run(1, false, &xs, &ys);
         let (l3, g3, o3) = run(3, false, &xs, &ys);
@@ -386,6 +406,70 @@ mod tests {
         };
         for amsgrad in [false, true] {
             assert_eq!(run(1, amsgrad), run(3, amsgrad));
+        }
+    }
+
+    /// A network split by units: big enough that both of its wide layers
+    /// split by units, its last layer by samples, and its per-value passes
+    /// by rows; PReLU's slope (a parameter) keeps its backward pass whole,
+    /// and the batch norm's statistics (state) need the whole batch.
+    type Wide = Chain<
+        Dense<64, 100, ReLU>,
+        Chain<
+            crate::BatchNorm<100>,
+            Chain<Dropout<100, { f32_bits(0.5) }>, Chain<Dense<100, 40, crate::PReLU>, Dense<40, 10, Softmax>>>,
+        >,
+    >;
+
+    /// `(losses, parameters, gradient, outputs)` of three training steps,
+    /// a gradient with dropout on and a prediction, on a pool of `threads`,
+    /// with the number of each kind of split made on the calling thread.
+    #[allow(clippy::type_complexity)]
+    fn run_wide(
+        threads: usize,
+        xs: &[[f32; 64]],
+        ys: &[[f32; 10]],
+    ) -> ((Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>), [usize; 4]) {
+        use crate::Adam;
+        use std::boxed::Box;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let before = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 4, _>(|k| c[k].get()));
+            let mut net = Box::new(Wide::new(&mut rng(1)));
+            let mut opt = Adam::new(1e-2);
+            let mut r = rng(2);
+            let losses =
+                (0..3).map(|_| net.train_step(xs, ys, &CrossEntropy, &mut opt, &mut r).unwrap().to_bits()).collect();
+            let mut grad = Box::new(Wide::zeros());
+            let mut workspace = std::vec![0.0; Wide::WORKSPACE_PER_SAMPLE * xs.len()];
+            let l = net.loss_and_grad_in(xs, ys, &CrossEntropy, &mut grad, &mut workspace, Mode::Train(&mut r));
+            let mut out = std::vec![[0.0f32; 10]; xs.len()];
+            net.predict_batch(xs, &mut out).unwrap();
+            let mut losses: Vec<u32> = losses;
+            losses.push(l.unwrap().to_bits());
+            let after = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 4, _>(|k| c[k].get()));
+            let splits = core::array::from_fn(|k| after[k] - before[k]);
+            ((losses, net.params().to_vec(), grad.params().to_vec(), out.as_flattened().to_vec()), splits)
+        })
+    }
+
+    #[test]
+    fn split_by_units_gives_the_one_thread_bits() {
+        const { assert!(Wide::SPLIT_BY_UNITS) };
+        let mut r = rng(9);
+        let xs: Vec<[f32; 64]> = (0..333).map(|_| core::array::from_fn(|_| r.uniform() - 0.5)).collect();
+        let ys: Vec<[f32; 10]> = (0..333).map(|i| core::array::from_fn(|k| f32::from(k == i % 10))).collect();
+        let (one, none) = run_wide(1, &xs, &ys);
+        assert_eq!(none, [0; 4], "one thread does not split");
+        for threads in [2, 3] {
+            let (split, splits) = run_wide(threads, &xs, &ys);
+            // forward and weight gradient by units, small forward and input
+            // gradient by samples, per-value passes by rows: all of them ran
+            assert!(splits.iter().all(|&n| n > 0), "{threads} threads: splits {splits:?}");
+            assert_eq!(split.0, one.0, "{threads} threads: losses");
+            assert!(split.1 == one.1, "{threads} threads: parameters after three steps");
+            assert!(split.2 == one.2, "{threads} threads: gradient");
+            assert!(split.3 == one.3, "{threads} threads: outputs");
         }
     }
 }

@@ -195,6 +195,7 @@ fn item_form(item: &ItemNetwork) -> TokenStream {
                 const CACHE: usize = <__Chain as ::nn::Layer>::CACHE;
                 const DEPTH: usize = <__Chain as ::nn::Layer>::DEPTH;
                 const STATE: usize = <__Chain as ::nn::Layer>::STATE;
+                const SPLIT_BY_UNITS: bool = <__Chain as ::nn::Layer>::SPLIT_BY_UNITS;
                 const ARCHITECTURE: ::nn::baked::ConstText = <__Chain as ::nn::Layer>::ARCHITECTURE;
                 const STRUCTURE: ::nn::arch::Architecture = <__Chain as ::nn::Layer>::STRUCTURE;
                 type Input = <__Chain as ::nn::Layer>::Input;

@@ -98,6 +98,10 @@ fn choose() -> Kernels {
 
 /// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]` for every row `s` of `x`.
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    #[cfg(feature = "parallel")]
+    if crate::parallel::units::forward(x, w, b, z, n_in, n_out) {
+        return;
+    }
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Kernels::X86 if n_in > 0 => x86::dense_forward(x, w, b, z, n_in, n_out),
@@ -169,6 +173,10 @@ pub fn dense_forward_one(x: &[f32], w: &[f32], b: &[f32], y: &mut [f32], f: Epil
 
 /// `dw[o][i] += Σ_s dz[s][o] x[s][i]`, `db[o] += Σ_s dz[s][o]`.
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
+    #[cfg(feature = "parallel")]
+    if crate::parallel::units::backward_params(x, dz, dw, db, n_in, n_out) {
+        return;
+    }
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Kernels::X86 if n_in > 0 => x86::dense_backward_params(x, dz, dw, db, n_in, n_out),
@@ -184,6 +192,10 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
 
 /// `dx[s][i] = Σ_o dz[s][o] w[o][i]` (overwrites `dx`).
 pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
+    #[cfg(feature = "parallel")]
+    if crate::parallel::units::backward_input(dz, w, dx, n_in, n_out) {
+        return;
+    }
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Kernels::X86 if n_in > 0 => x86::dense_backward_input(dz, w, dx, n_in, n_out),

@@ -31,6 +31,7 @@ unsafe impl<const N: usize, A: Activation> Layer for ActivationLayer<N, A> {
     const IN: usize = N;
     const OUT: usize = N;
     const CACHE: usize = 0;
+    const SPLIT_BY_UNITS: bool = true;
     const ARCHITECTURE: ConstText = A::NAME;
     const STRUCTURE: Architecture = Architecture::Layer(A::DESCRIPTION);
     type Input = [f32; N];

@@ -99,6 +99,7 @@ unsafe impl<const N: usize> Layer for BatchNorm<N> {
     /// values, which fit in the `3N + 1` extra per sample of any batch ≥ 1).
     const CACHE: usize = 4 * N + 1;
     const STATE: usize = 2 * N;
+    const SPLIT_BY_UNITS: bool = true;
     const ARCHITECTURE: ConstText = ConstText::EMPTY.str("BatchNorm<").usize(N).str(">");
     const STRUCTURE: Architecture = Architecture::Layer(&[Part::Text("BatchNorm<"), Part::Usize(N), Part::Text(">")]);
     type Input = [f32; N];

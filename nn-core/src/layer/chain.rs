@@ -62,6 +62,7 @@ unsafe impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     const CACHE: usize = 2 * A::OUT + A::CACHE + B::CACHE;
     const DEPTH: usize = A::DEPTH + B::DEPTH;
     const STATE: usize = A::STATE + B::STATE;
+    const SPLIT_BY_UNITS: bool = A::SPLIT_BY_UNITS && B::SPLIT_BY_UNITS;
     const ARCHITECTURE: ConstText = A::ARCHITECTURE.str(", ").text(B::ARCHITECTURE);
     const STRUCTURE: Architecture = Architecture::Chain(&A::STRUCTURE, &B::STRUCTURE);
     type Input = A::Input;

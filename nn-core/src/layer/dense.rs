@@ -1,6 +1,6 @@
 use core::fmt;
 
-use super::{Layer, LayerInfo};
+use super::{Layer, LayerInfo, Plain};
 use crate::activation::Activation;
 use crate::arch::{Architecture, Part};
 use crate::baked::ConstText;
@@ -56,6 +56,7 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
     const OUT: usize = OUT;
     /// The pre-activations `z`.
     const CACHE: usize = OUT;
+    const SPLIT_BY_UNITS: bool = true;
     const ARCHITECTURE: ConstText =
         ConstText::EMPTY.str("Dense<").usize(IN).str(", ").usize(OUT).str(", ").text(A::NAME).str(">");
     const STRUCTURE: Architecture = Architecture::Layer(&[
@@ -109,7 +110,10 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
     fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, _mode: &mut Mode<'_>) {
         let z = &mut cache[..batch * OUT];
         kernel::dense_forward(x, self.weights_flat(), &self.bias, z, IN, OUT);
-        self.activation.forward(z, y, OUT);
+        let (z, act) = (&*z, Plain(&self.activation));
+        super::split_rows_of(OUT, batch, &mut y[..batch * OUT], &|first, y| {
+            act.get().forward(&z[first * OUT..first * OUT + y.len()], y, OUT)
+        });
     }
 
     fn logits<'a>(&self, _x: &'a [f32], cache: &'a [f32], batch: usize) -> Option<&'a [f32]> {
@@ -130,7 +134,16 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
         let z = &cache[..batch * OUT];
         let dz = &mut dy[..batch * OUT];
         if !dy_is_logit_grad {
-            self.activation.backward(z, y, dz, OUT, &mut grad.activation);
+            if core::mem::size_of::<A>() == 0 {
+                // no parameters to sum into: rows on their own
+                let act = Plain(&self.activation);
+                super::split_rows_of(OUT, batch, dz, &|first, dz| {
+                    let rows = first * OUT..first * OUT + dz.len();
+                    act.get().backward(&z[rows.clone()], &y[rows], dz, OUT, &mut A::zeroed());
+                });
+            } else {
+                self.activation.backward(z, y, dz, OUT, &mut grad.activation);
+            }
         }
         kernel::dense_backward_params(x, dz, grad.weights.as_flattened_mut(), &mut grad.bias, IN, OUT);
         if let Some(dx) = dx {

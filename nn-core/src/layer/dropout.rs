@@ -1,5 +1,6 @@
 use core::fmt;
 
+use super::mask::MaskKey;
 use super::{Layer, LayerInfo};
 use crate::activation::write_float;
 use crate::arch::{Architecture, Part};
@@ -9,7 +10,9 @@ use crate::{Mode, Rng};
 /// Inverted dropout on `N` values: while training, each value is zeroed with
 /// probability `P` and the survivors are scaled by `1 / (1 − P)`, so that
 /// `predict` (where dropout is the identity) sees the same expected activation.
-/// As torch `nn.Dropout(p)`.
+/// As torch `nn.Dropout(p)`; the mask of a forward pass comes from one
+/// value of the caller's generator (see `layer::mask`), and is the same bits
+/// however the batch is split over threads.
 ///
 /// `P` holds the bits of the `f32` probability; `network!` writes
 /// `Dropout<0.5>` for you. No parameters.
@@ -45,6 +48,7 @@ unsafe impl<const N: usize, const P: u32> Layer for Dropout<N, P> {
     const OUT: usize = N;
     /// The mask: 0 or 1/(1 − P) per value.
     const CACHE: usize = N;
+    const SPLIT_BY_UNITS: bool = true;
     const ARCHITECTURE: ConstText = ConstText::EMPTY.str("Dropout<").float(Self::P).str(">");
     const STRUCTURE: Architecture =
         Architecture::Layer(&[Part::Text("Dropout<"), Part::Float(Self::P), Part::Text(">")]);
@@ -63,19 +67,20 @@ unsafe impl<const N: usize, const P: u32> Layer for Dropout<N, P> {
 
     fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, mode: &mut Mode<'_>) {
         let n = batch * N;
-        let mask = &mut cache[..n];
-        match mode {
-            Mode::Train(rng) if Self::P > 0.0 => {
-                let keep = 1.0 / (1.0 - Self::P);
-                for m in mask.iter_mut() {
-                    *m = if rng.uniform() < Self::P { 0.0 } else { keep };
-                }
+        let key = match mode {
+            Mode::Train(rng) if Self::P > 0.0 => Some(MaskKey::draw(rng, Self::P)),
+            _ => None,
+        };
+        // rows of the batch, on two threads in a split training batch
+        super::split_rows(N, batch, &mut y[..n], &mut cache[..n], &|first, y, mask| {
+            match key {
+                Some(key) => key.fill(mask, first * N),
+                None => mask.fill(1.0),
             }
-            _ => mask.fill(1.0),
-        }
-        for ((y, &x), &m) in y[..n].iter_mut().zip(&x[..n]).zip(mask.iter()) {
-            *y = x * m;
-        }
+            for ((y, &x), &m) in y.iter_mut().zip(&x[first * N..]).zip(mask.iter()) {
+                *y = x * m;
+            }
+        });
     }
 
     fn backward(
@@ -91,9 +96,13 @@ unsafe impl<const N: usize, const P: u32> Layer for Dropout<N, P> {
     ) {
         if let Some(dx) = dx {
             let n = batch * N;
-            for ((dx, &dy), &m) in dx[..n].iter_mut().zip(&dy[..n]).zip(&cache[..n]) {
-                *dx = dy * m;
-            }
+            let (dy, mask) = (&dy[..n], &cache[..n]);
+            super::split_rows_of(N, batch, &mut dx[..n], &|first, dx| {
+                let at = first * N;
+                for ((dx, &dy), &m) in dx.iter_mut().zip(&dy[at..]).zip(&mask[at..]) {
+                    *dx = dy * m;
+                }
+            });
         }
     }
 }

@@ -14,9 +14,53 @@ mod dense;
 mod drop_connect;
 mod dropout;
 mod image;
+mod mask;
 mod maxout;
 mod pool;
 mod residual;
+
+/// A pass over rows of two slices, given the index of its first row.
+pub(crate) type RowPass<'a> = dyn Fn(usize, &mut [f32], &mut [f32]) + Sync + 'a;
+
+/// `f(first, a, b)` on the `batch` rows (`width` values each) of `a` and
+/// `b`, with `first` the index of the first row given: all at once, or
+/// (feature `parallel`, in a training batch split by units, see
+/// `parallel::units`) in two halves on two threads. For per-value passes
+/// whose results do not depend on the split.
+pub(crate) fn split_rows(width: usize, batch: usize, a: &mut [f32], b: &mut [f32], f: &RowPass<'_>) {
+    #[cfg(feature = "parallel")]
+    if crate::parallel::units::rows(width, batch, a, b, f) {
+        return;
+    }
+    let _ = (width, batch);
+    f(0, a, b)
+}
+
+/// [`split_rows`] for passes that write one slice (reading others whole,
+/// from row `first` on).
+pub(crate) fn split_rows_of(width: usize, batch: usize, a: &mut [f32], f: &(dyn Fn(usize, &mut [f32]) + Sync)) {
+    #[cfg(feature = "parallel")]
+    if crate::parallel::units::rows_of(width, batch, a, f) {
+        return;
+    }
+    let _ = (width, batch);
+    f(0, a)
+}
+
+/// A shared reference to plain data (a layer, an activation) for
+/// [`split_rows`]' closures, which may run on another thread.
+pub(crate) struct Plain<'a, T>(pub(crate) &'a T);
+
+impl<T> Plain<'_, T> {
+    /// The value (a method, so that closures capture the whole `Plain`).
+    pub(crate) fn get(&self) -> &T {
+        self.0
+    }
+}
+
+// SAFETY: `Pod` types have no interior mutability (one of `Pod`'s
+// requirements), so `&T` may be read from any thread.
+unsafe impl<T: bytemuck::Pod> Sync for Plain<'_, T> {}
 
 pub use activation::ActivationLayer;
 pub use batch_norm::BatchNorm;
@@ -91,6 +135,13 @@ pub unsafe trait Layer: bytemuck::Pod {
     /// (`train_step`, `fit`) copies into the network after the optimizer's
     /// update; the optimizer, penalties and clipping never see them.
     const STATE: usize = 0;
+    /// Whether a training batch that the `parallel` feature splits over two
+    /// or more threads runs on the calling thread with its dense kernels split
+    /// by units (see `nn_core::parallel::units`, built with that feature):
+    /// layers whose work is dense kernels, or cheap per-value passes. The
+    /// default, `false`, splits the batch by samples instead; a [`Chain`]
+    /// splits by units only if all its layers do.
+    const SPLIT_BY_UNITS: bool = false;
     /// The architecture text at compile time, the same as [`visit`](Layer::visit)
     /// describes at run time (`Dense<784, 128, ReLU>, Dropout<0.5>, ...`): what
     /// [`baked::decode`](crate::baked::decode) checks a weight file against.

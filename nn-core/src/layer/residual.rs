@@ -1,5 +1,6 @@
 use core::fmt;
 
+use super::mask::MaskKey;
 use super::{Layer, LayerInfo};
 use crate::activation::write_float;
 use crate::arch::{Architecture, Part};
@@ -101,6 +102,7 @@ unsafe impl<F: Layer, const P: u32> Layer for Residual<F, P> {
     const OUT: usize = F::IN;
     const CACHE: usize = 2 * F::OUT + 1 + F::CACHE;
     const STATE: usize = F::STATE;
+    const SPLIT_BY_UNITS: bool = F::SPLIT_BY_UNITS;
     const ARCHITECTURE: ConstText = if P == 0 {
         ConstText::EMPTY.str("Residual<").text(F::ARCHITECTURE).str(">")
     } else {
@@ -161,12 +163,7 @@ unsafe impl<F: Layer, const P: u32> Layer for Residual<F, P> {
         let (fy, _, mask, cf) = Self::split_cache(cache, batch);
         self.branch.forward(x, fy, cf, batch, mode);
         match mode {
-            Mode::Train(rng) if Self::P > 0.0 => {
-                let keep = 1.0 / (1.0 - Self::P);
-                for m in mask.iter_mut() {
-                    *m = if rng.uniform() < Self::P { 0.0 } else { keep };
-                }
-            }
+            Mode::Train(rng) if Self::P > 0.0 => MaskKey::draw(rng, Self::P).fill(mask, 0),
             _ => mask.fill(1.0),
         }
         let rows = y[..batch * n].chunks_exact_mut(n).zip(x[..batch * n].chunks_exact(n)).zip(fy.chunks_exact(n));

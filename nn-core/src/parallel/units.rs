@@ -1,0 +1,289 @@
+//! A training batch on one thread, its dense kernels split by units over
+//! the pool's threads (networks whose layers all allow it, see
+//! [`Layer::SPLIT_BY_UNITS`]).
+//!
+//! While splitting is on for a thread (`Network::loss_and_grad_in` turns it
+//! on for such a batch), the kernels and per-value passes that it calls with
+//! enough work run in one piece per thread of rayon's pool (at most
+//! [`MAX_PIECES`]), by recursive halving with [`join`]:
+//!
+//! - the forward pass `z = x Wᵀ + b` and the weight gradient `dW += δᵀ x`
+//!   by units (rows of `W`), from [`SPLIT_MIN_WORK`] multiply-adds: each
+//!   thread reads and writes only its rows of `W`, `dW` and (through
+//!   [`PARALLEL_MIN_PARAMS`](super::PARALLEL_MIN_PARAMS)-sized ranges) the
+//!   optimizer's state, so those cache lines stay in one core's cache.
+//!   Split by samples instead, both cores read all of `W`, and the
+//!   optimizer's writes had to take each line back from the other core:
+//!   Adam took about 70 µs of a 560 µs step on two threads of a Zen 4,
+//!   15–19 µs on its own;
+//! - the forward pass of a layer too narrow to split by units, and the
+//!   input gradient `δ W`, by samples, from [`SPLIT_MIN_ROWS_WORK`];
+//! - per-value passes (activations without parameters, dropout) by rows of
+//!   the batch, from [`SPLIT_MIN_VALUES`] values.
+//!
+//! Every value is computed by the same code in the same order as on one
+//! thread (the dense kernels give the same bits for any number of units or
+//! samples, and dropout masks do not depend on how they are filled), so a
+//! batch gives the same bits on any number of threads. The loss, the
+//! layers' other passes and the small kernels run on the calling thread.
+//!
+//! [`Layer::SPLIT_BY_UNITS`]: crate::Layer::SPLIT_BY_UNITS
+
+use core::cell::Cell;
+use core::ops::Range;
+
+use super::team::join;
+use crate::kernel;
+use crate::layer::RowPass;
+
+/// Fewest multiply-adds (`batch × n_in × n_out`) of a kernel call split by
+/// units.
+pub const SPLIT_MIN_WORK: usize = 1 << 20;
+
+/// Fewest multiply-adds of a kernel call split by samples.
+pub const SPLIT_MIN_ROWS_WORK: usize = 1 << 17;
+
+/// Fewest values of a per-value pass split by rows.
+pub const SPLIT_MIN_VALUES: usize = 1 << 14;
+
+/// Most pieces a call is split into.
+pub const MAX_PIECES: usize = 16;
+
+/// Pieces of units start at multiples of this: whole blocks of the kernels'
+/// units, and rows of `z` cut on a cache line when they start on one.
+const UNIT_ALIGN: usize = 16;
+
+std::thread_local! {
+    /// Whether calls on this thread may split.
+    static ON: Cell<bool> = const { Cell::new(false) };
+}
+
+#[cfg(test)]
+std::thread_local! {
+    /// Splits made on this thread: by units, forward by samples, input
+    /// gradient by samples, per-value rows.
+    pub(crate) static SPLITS: [Cell<usize>; 4] = const { [Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0)] };
+}
+
+/// Counts a split of kind `k` (see `SPLITS`; tests only).
+#[inline]
+fn count(k: usize) {
+    #[cfg(test)]
+    SPLITS.with(|c| c[k].set(c[k].get() + 1));
+    let _ = k;
+}
+
+/// While it lives, the calls on this thread split (restores the previous
+/// setting on drop).
+pub(crate) struct Split(bool);
+
+impl Split {
+    /// Turns splitting on (`true`) or off for this thread.
+    pub(crate) fn set(on: bool) -> Split {
+        Split(ON.with(|c| c.replace(on)))
+    }
+}
+
+impl Drop for Split {
+    fn drop(&mut self) {
+        ON.with(|c| c.set(self.0));
+    }
+}
+
+/// Cut points `0 = c₀ < c₁ < … < c_p = n` of `n` items into at most one
+/// piece per thread, as even as cuts at multiples of `align` allow;
+/// `None` (do not split) when splitting is off on this thread, the call has
+/// less than `work_min` work, or it would make a single piece.
+fn cuts(n: usize, align: usize, work: usize, work_min: usize) -> Option<([usize; MAX_PIECES + 1], usize)> {
+    if !ON.with(Cell::get) || work < work_min {
+        return None;
+    }
+    let pieces = rayon::current_num_threads().clamp(1, MAX_PIECES).min(n / align);
+    let mut at = [0; MAX_PIECES + 1];
+    let mut len = 1;
+    for p in 1..pieces {
+        // the even cut, to the nearest multiple of `align`
+        let c = (n * p / pieces + align / 2) / align * align;
+        if c > at[len - 1] && c < n {
+            at[len] = c;
+            len += 1;
+        }
+    }
+    at[len] = n;
+    (len >= 2).then_some((at, len + 1))
+}
+
+/// `f(range, part)` for each piece `cuts[k]..cuts[k + 1]`, with `part` its
+/// `width`-sized rows of `a`, the pieces in parallel.
+fn pieces_of(cuts: &[usize], width: usize, a: &mut [f32], f: &(impl Fn(Range<usize>, &mut [f32]) + Sync)) {
+    if cuts.len() <= 2 {
+        return f(cuts[0]..cuts[cuts.len() - 1], a);
+    }
+    let h = cuts.len() / 2;
+    let (a0, a1) = a.split_at_mut((cuts[h] - cuts[0]) * width);
+    join(|| pieces_of(&cuts[..=h], width, a0, f), || pieces_of(&cuts[h..], width, a1, f));
+}
+
+/// [`pieces_of`] on two slices cut alike.
+#[allow(clippy::type_complexity)]
+fn pieces_of2(
+    cuts: &[usize],
+    (wa, wb): (usize, usize),
+    a: &mut [f32],
+    b: &mut [f32],
+    f: &(impl Fn(Range<usize>, &mut [f32], &mut [f32]) + Sync),
+) {
+    if cuts.len() <= 2 {
+        return f(cuts[0]..cuts[cuts.len() - 1], a, b);
+    }
+    let h = cuts.len() / 2;
+    let (a0, a1) = a.split_at_mut((cuts[h] - cuts[0]) * wa);
+    let (b0, b1) = b.split_at_mut((cuts[h] - cuts[0]) * wb);
+    join(|| pieces_of2(&cuts[..=h], (wa, wb), a0, b0, f), || pieces_of2(&cuts[h..], (wa, wb), a1, b1, f));
+}
+
+/// A pointer that the pieces of a split write through, at disjoint elements.
+#[derive(Clone, Copy)]
+struct Columns(*mut f32);
+
+impl Columns {
+    /// The pointer (a method, so that closures capture the whole `Columns`).
+    fn ptr(&self) -> *mut f32 {
+        self.0
+    }
+}
+
+// SAFETY: each piece writes only the columns of its own units.
+unsafe impl Send for Columns {}
+unsafe impl Sync for Columns {}
+
+/// [`kernel::dense_forward`] split by units (or, for few units, by
+/// samples); `false` if not split.
+pub(crate) fn forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) -> bool {
+    let batch = z.len() / n_out.max(1);
+    let work = batch.saturating_mul(n_in).saturating_mul(n_out);
+    if let Some((at, len)) = cuts(n_out, UNIT_ALIGN, work, SPLIT_MIN_WORK) {
+        let _off = Split::set(false);
+        count(0);
+        assert!(z.len() == batch * n_out && w.len() >= n_out * n_in && b.len() >= n_out);
+        let out = Columns(z.as_mut_ptr());
+        // each piece into scratch of its own thread, then into its columns
+        let piece = |units: Range<usize>| {
+            let width = units.len();
+            crate::scratch::with_scratch_slot(1, batch * width, |zp| {
+                kernel::dense_forward(x, &w[units.start * n_in..units.end * n_in], &b[units.clone()], zp, n_in, width);
+                for (s, row) in zp.chunks_exact(width).enumerate() {
+                    // SAFETY: row s, columns `units` of the batch × n_out
+                    // `z` (asserted above): this piece's elements only.
+                    unsafe {
+                        core::ptr::copy_nonoverlapping(row.as_ptr(), out.ptr().add(s * n_out + units.start), width)
+                    };
+                }
+            })
+        };
+        pieces_of(&at[..len], 0, &mut [], &|units, _| piece(units));
+        return true;
+    }
+    let Some((at, len)) = cuts(batch, 1, work, SPLIT_MIN_ROWS_WORK) else { return false };
+    let _off = Split::set(false);
+    count(1);
+    // by samples: every piece reads all of the (small) `W`
+    pieces_of(&at[..len], n_out, &mut z[..batch * n_out], &|rows, z| {
+        kernel::dense_forward(&x[rows.start * n_in..rows.end * n_in], w, b, z, n_in, n_out)
+    });
+    true
+}
+
+/// [`kernel::dense_backward_params`] split by units; `false` if not split.
+pub(crate) fn backward_params(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+) -> bool {
+    let batch = dz.len() / n_out.max(1);
+    let work = batch.saturating_mul(n_in).saturating_mul(n_out);
+    let Some((at, len)) = cuts(n_out, UNIT_ALIGN, work, SPLIT_MIN_WORK) else { return false };
+    let _off = Split::set(false);
+    count(0);
+    pieces_of2(&at[..len], (n_in, 1), &mut dw[..n_out * n_in], &mut db[..n_out], &|units, dw, db| {
+        let width = units.len();
+        // this piece's columns of δ, gathered into scratch of its thread
+        crate::scratch::with_scratch_slot(1, batch * width, |dzp| {
+            for (dst, src) in dzp.chunks_exact_mut(width).zip(dz.chunks_exact(n_out)) {
+                dst.copy_from_slice(&src[units.clone()]);
+            }
+            kernel::dense_backward_params(x, dzp, dw, db, n_in, width);
+        })
+    });
+    true
+}
+
+/// [`kernel::dense_backward_input`] split by samples; `false` if not split.
+pub(crate) fn backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) -> bool {
+    let batch = dz.len() / n_out.max(1);
+    let work = batch.saturating_mul(n_in).saturating_mul(n_out);
+    let Some((at, len)) = cuts(batch, 1, work, SPLIT_MIN_ROWS_WORK) else { return false };
+    let _off = Split::set(false);
+    count(2);
+    pieces_of(&at[..len], n_in, &mut dx[..batch * n_in], &|rows, dx| {
+        kernel::dense_backward_input(&dz[rows.start * n_out..rows.end * n_out], w, dx, n_in, n_out)
+    });
+    true
+}
+
+/// [`split_rows`](crate::layer) by rows; `false` if not split.
+pub(crate) fn rows(width: usize, batch: usize, a: &mut [f32], b: &mut [f32], f: &RowPass<'_>) -> bool {
+    let Some((at, len)) = cuts(batch, 1, width.saturating_mul(batch), SPLIT_MIN_VALUES) else { return false };
+    let _off = Split::set(false);
+    count(3);
+    pieces_of2(&at[..len], (width, width), &mut a[..batch * width], &mut b[..batch * width], &|rows, a, b| {
+        f(rows.start, a, b)
+    });
+    true
+}
+
+/// [`split_rows_of`](crate::layer) by rows; `false` if not split.
+pub(crate) fn rows_of(width: usize, batch: usize, a: &mut [f32], f: &(dyn Fn(usize, &mut [f32]) + Sync)) -> bool {
+    let Some((at, len)) = cuts(batch, 1, width.saturating_mul(batch), SPLIT_MIN_VALUES) else { return false };
+    let _off = Split::set(false);
+    count(3);
+    pieces_of(&at[..len], width, &mut a[..batch * width], &|rows, a| f(rows.start, a));
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cuts, Split};
+
+    #[test]
+    fn cuts_are_aligned_pieces_one_per_thread() {
+        let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+        let got = |threads, n, align| {
+            pool(threads).install(|| {
+                let _on = Split::set(true);
+                cuts(n, align, 1, 0).map(|(at, len)| at[..len].to_vec())
+            })
+        };
+        assert_eq!(got(2, 128, 16), Some(std::vec![0, 64, 128]));
+        assert_eq!(got(2, 100, 16), Some(std::vec![0, 48, 100]));
+        assert_eq!(got(3, 128, 16), Some(std::vec![0, 48, 80, 128]));
+        assert_eq!(got(3, 40, 16), Some(std::vec![0, 16, 40]));
+        assert_eq!(got(4, 10, 1), Some(std::vec![0, 2, 5, 7, 10]));
+        assert_eq!(got(2, 333, 1), Some(std::vec![0, 166, 333]));
+        // too few items for two aligned pieces, one thread, splitting off
+        assert_eq!(got(2, 20, 16), None);
+        assert_eq!(got(1, 128, 16), None);
+        assert_eq!(pool(2).install(|| cuts(128, 16, 1, 0)), None);
+        // too little work
+        assert_eq!(
+            pool(2).install(|| {
+                let _on = Split::set(true);
+                cuts(128, 16, 9, 10)
+            }),
+            None
+        );
+    }
+}
