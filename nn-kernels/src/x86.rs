@@ -93,10 +93,32 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
 /// # Panics
 /// If a slice is too short.
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
-    backward_params(x, dz, dw, db, n_in, n_out, false)
+    backward_params(x, dz, dw, db, n_in, n_out, 0..n_out, false)
 }
 
-/// [`dense_backward_params`], with the AVX-512 sparse kernel when `wide`.
+/// [`dense_backward_params`] for the units `units` of a layer of `n_out`:
+/// `dz` is the whole batch's `δ` (`batch × n_out`), `dw` and `db` hold the
+/// rows of those units only. Each value gets the bits that
+/// [`dense_backward_params`] gives it on the whole layer (the sparse kernel
+/// is chosen by the zeros of the whole `dz`, as there), so a layer's
+/// gradient can be computed in pieces of units, on several threads.
+///
+/// # Panics
+/// If a slice is too short or `units` is not inside `0..n_out`.
+pub fn dense_backward_params_units(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    units: core::ops::Range<usize>,
+) {
+    backward_params(x, dz, dw, db, n_in, n_out, units, false)
+}
+
+/// [`dense_backward_params_units`], with the AVX-512 sparse kernel when `wide`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn backward_params(
     x: &[f32],
     dz: &[f32],
@@ -104,24 +126,28 @@ pub(crate) fn backward_params(
     db: &mut [f32],
     n_in: usize,
     n_out: usize,
+    units: core::ops::Range<usize>,
     wide: bool,
 ) {
     assert!(available() && (!wide || avx512::available()));
-    if n_out == 0 {
+    assert!(units.start <= units.end && units.end <= n_out);
+    if units.is_empty() {
         return;
     }
     let batch = dz.len() / n_out;
+    let m = units.len();
     for row in dz.chunks_exact(n_out) {
-        for (db, &g) in db.iter_mut().zip(row) {
+        for (db, &g) in db[..m].iter_mut().zip(&row[units.clone()]) {
             *db += g; // as scalar::axpy(1.0, row, db): 1·g is g
         }
     }
-    assert!(x.len() >= batch * n_in && dw.len() >= n_out * n_in);
-    // SAFETY: AVX is available; rows r < n_out and columns j < n_in of `dw`
-    // (stride n_in), reduction k < batch: a = dz[k·n_out + r] < dz.len(),
-    // b = x[k·n_in + j] < batch·n_in.
+    assert!(x.len() >= batch * n_in && dw.len() >= m * n_in);
+    // SAFETY: AVX is available; rows r < m and columns j < n_in of `dw`
+    // (stride n_in), reduction k < batch: a = dz[k·n_out + units.start + r]
+    // < dz.len() (units.end ≤ n_out), b = x[k·n_in + j] < batch·n_in.
     unsafe {
-        outer(dz, dz.as_ptr(), 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, n_out, n_in, batch, true, wide);
+        let a = dz.as_ptr().add(units.start);
+        outer(dz, a, 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, m, n_in, batch, true, wide);
     }
 }
 

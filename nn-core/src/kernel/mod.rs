@@ -190,6 +190,39 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
     }
 }
 
+/// [`dense_backward_params`] for the units `units` of a layer of `n_out`
+/// (`dz` the whole batch's, `dw` and `db` those units' rows), with the bits
+/// of the whole layer's: the AVX kernels read the units' columns of `dz` in
+/// place; the others gather them first, into `scratch` (`batch × units`
+/// values).
+#[allow(clippy::too_many_arguments)]
+pub fn dense_backward_params_units(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    units: core::ops::Range<usize>,
+    scratch: &mut [f32],
+) {
+    match active() {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Kernels::X86 if n_in > 0 => x86::dense_backward_params_units(x, dz, dw, db, n_in, n_out, units),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Kernels::Avx512 if n_in > 0 => x86::avx512::dense_backward_params_units(x, dz, dw, db, n_in, n_out, units),
+        _ if units.is_empty() => {}
+        _ => {
+            let width = units.len();
+            let dzp = &mut scratch[..dz.len() / n_out * width];
+            for (dst, src) in dzp.chunks_exact_mut(width).zip(dz.chunks_exact(n_out)) {
+                dst.copy_from_slice(&src[units.clone()]);
+            }
+            dense_backward_params(x, dzp, dw, db, n_in, width);
+        }
+    }
+}
+
 /// `dx[s][i] = Σ_o dz[s][o] w[o][i]` (overwrites `dx`).
 pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
     #[cfg(feature = "parallel")]
@@ -469,5 +502,60 @@ pub(crate) mod x86_tests {
         x86::dense_backward_input(&dz, &w, &mut dx1, n_in, n_out);
         scalar::dense_backward_input(&dz, &w, &mut dx2, n_in, n_out);
         close(&dx1, &dx2, "dx", size, n_out);
+    }
+
+    /// The weight gradient of a layer computed in pieces of units (columns
+    /// of `dz` read in place) gives the whole layer's bits, on both paths,
+    /// with dense and mostly zero `dz` (the sparse kernels, chosen by the
+    /// zeros of the whole `dz`) and pieces of every remainder; kernel 2 is
+    /// the dispatching function (with `NN_KERNEL=scalar`, the gathering
+    /// fallback).
+    #[test]
+    fn weight_gradients_in_pieces_of_units_give_the_whole_bits() {
+        if !x86::available() {
+            return;
+        }
+        let wide = x86::avx512::available();
+        for (batch, n_in, n_out) in [(1, 3, 2), (7, 17, 33), (64, 129, 10), (256, 100, 128), (5, 784, 40)] {
+            for zeros in [1, 6, 8] {
+                let x = data(batch * n_in, 1);
+                let dz = sparse_data(batch * n_out, 2, zeros);
+                let start = data(n_out * n_in + n_out, 3);
+                for kernel in [0, 1, 2] {
+                    if kernel == 1 && !wide {
+                        continue;
+                    }
+                    let whole_fn = |dw: &mut [f32], db: &mut [f32]| match kernel {
+                        0 => x86::dense_backward_params(&x, &dz, dw, db, n_in, n_out),
+                        1 => x86::avx512::dense_backward_params(&x, &dz, dw, db, n_in, n_out),
+                        _ => super::dense_backward_params(&x, &dz, dw, db, n_in, n_out),
+                    };
+                    let (mut dw, mut db) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
+                    whole_fn(&mut dw, &mut db);
+                    for cuts in [
+                        std::vec![0, n_out],
+                        std::vec![0, n_out / 2, n_out],
+                        std::vec![0, 1, (n_out / 3).max(1), n_out],
+                    ] {
+                        let (mut pw, mut pb) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
+                        for c in cuts.windows(2) {
+                            let units = c[0]..c[1];
+                            let (w, b) = (&mut pw[c[0] * n_in..c[1] * n_in], &mut pb[units.clone()]);
+                            match kernel {
+                                0 => x86::dense_backward_params_units(&x, &dz, w, b, n_in, n_out, units),
+                                1 => x86::avx512::dense_backward_params_units(&x, &dz, w, b, n_in, n_out, units),
+                                _ => {
+                                    let mut scratch = std::vec![f32::NAN; batch * units.len()];
+                                    super::dense_backward_params_units(&x, &dz, w, b, n_in, n_out, units, &mut scratch)
+                                }
+                            }
+                        }
+                        let what = ((batch, n_in, n_out), zeros, kernel, &cuts);
+                        assert_eq!(bits(&pw), bits(&dw), "dw {what:?}");
+                        assert_eq!(bits(&pb), bits(&db), "db {what:?}");
+                    }
+                }
+            }
+        }
     }
 }

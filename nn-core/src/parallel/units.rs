@@ -209,13 +209,10 @@ pub(crate) fn backward_params(
     let _off = Split::set(false);
     count(0);
     pieces_of2(&at[..len], (n_in, 1), &mut dw[..n_out * n_in], &mut db[..n_out], &|units, dw, db| {
-        let width = units.len();
-        // this piece's columns of δ, gathered into scratch of its thread
-        crate::scratch::with_scratch_slot(1, batch * width, |dzp| {
-            for (dst, src) in dzp.chunks_exact_mut(width).zip(dz.chunks_exact(n_out)) {
-                dst.copy_from_slice(&src[units.clone()]);
-            }
-            kernel::dense_backward_params(x, dzp, dw, db, n_in, width);
+        // this piece's columns of δ, read in place (the AVX kernels) or
+        // gathered into scratch of its thread
+        crate::scratch::with_scratch_slot(1, batch * units.len(), |scratch| {
+            kernel::dense_backward_params_units(x, dz, dw, db, n_in, n_out, units, scratch)
         })
     });
     true

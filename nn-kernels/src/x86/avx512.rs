@@ -457,7 +457,24 @@ unsafe fn finish<const P: usize>(acc: &[__m512; P], i: usize, out: &Out) {
 /// # Panics
 /// If a slice is too short.
 pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32], n_in: usize, n_out: usize) {
-    super::backward_params(x, dz, dw, db, n_in, n_out, true)
+    super::backward_params(x, dz, dw, db, n_in, n_out, 0..n_out, true)
+}
+
+/// [`super::dense_backward_params_units`] with this path's sparse kernel
+/// (the bits of [`dense_backward_params`] on the whole layer).
+///
+/// # Panics
+/// If a slice is too short or `units` is not inside `0..n_out`.
+pub fn dense_backward_params_units(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    units: core::ops::Range<usize>,
+) {
+    super::backward_params(x, dz, dw, db, n_in, n_out, units, true)
 }
 
 /// `dx[s][i] = Σ_o dz[s][o] w[o][i]` (in unit order; overwrites `dx`), with
