@@ -45,6 +45,7 @@ use core::arch::x86_64::*;
 
 pub mod avx512;
 pub mod exp;
+pub mod mask;
 
 /// Whether the CPU has AVX and FMA (checked once by `std`, then a cached load).
 #[inline]
