@@ -593,15 +593,13 @@ pub(crate) fn loss_rows<L: Loss>(
     n_out: usize,
     total: &mut f32,
 ) -> bool {
-    let rows = y.chunks_exact(n_out).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out));
     match z {
         Some(z) => {
-            for (z, ((p, t), g)) in z.chunks_exact(n_out).zip(rows) {
-                *total += loss.softmax_loss_and_grad(z, p, t, g);
-            }
+            loss.softmax_loss_and_grad_rows(z, y, t, dy, n_out, total);
             true
         }
         None => {
+            let rows = y.chunks_exact(n_out).zip(t.chunks_exact(n_out)).zip(dy.chunks_exact_mut(n_out));
             for ((p, t), g) in rows {
                 *total += loss.loss(p, t);
                 loss.grad(p, t, g);

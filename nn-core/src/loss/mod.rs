@@ -68,6 +68,42 @@ pub trait Loss {
         softmax_backward_row(probs, grad);
         self.loss(probs, target)
     }
+
+    /// [`softmax_loss_and_grad`](Loss::softmax_loss_and_grad) on each row
+    /// (`width` values) of the batch `logits`, `probs`, `target`, `grad`,
+    /// adding each row's loss to `total` in row order. The default calls it
+    /// row by row; [`CrossEntropy`] computes the exponentials of many rows
+    /// in one pass (the same bits).
+    fn softmax_loss_and_grad_rows(
+        &self,
+        logits: &[f32],
+        probs: &[f32],
+        target: &[f32],
+        grad: &mut [f32],
+        width: usize,
+        total: &mut f32,
+    ) {
+        rows_one_by_one(self, logits, probs, target, grad, width, total)
+    }
+}
+
+/// The default of [`Loss::softmax_loss_and_grad_rows`].
+fn rows_one_by_one<L: Loss + ?Sized>(
+    loss: &L,
+    logits: &[f32],
+    probs: &[f32],
+    target: &[f32],
+    grad: &mut [f32],
+    width: usize,
+    total: &mut f32,
+) {
+    if width == 0 {
+        return;
+    }
+    let rows = logits.chunks_exact(width).zip(probs.chunks_exact(width));
+    for ((z, p), (t, g)) in rows.zip(target.chunks_exact(width).zip(grad.chunks_exact_mut(width))) {
+        *total += loss.softmax_loss_and_grad(z, p, t, g);
+    }
 }
 
 impl<L: Loss + ?Sized> Loss for &L {
@@ -79,5 +115,16 @@ impl<L: Loss + ?Sized> Loss for &L {
     }
     fn softmax_loss_and_grad(&self, logits: &[f32], probs: &[f32], target: &[f32], grad: &mut [f32]) -> f32 {
         (**self).softmax_loss_and_grad(logits, probs, target, grad)
+    }
+    fn softmax_loss_and_grad_rows(
+        &self,
+        z: &[f32],
+        p: &[f32],
+        t: &[f32],
+        g: &mut [f32],
+        width: usize,
+        total: &mut f32,
+    ) {
+        (**self).softmax_loss_and_grad_rows(z, p, t, g, width, total)
     }
 }
