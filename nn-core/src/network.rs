@@ -262,7 +262,9 @@ pub trait Network: Layer {
             if chunks > 1 && !Self::SPLIT_BY_UNITS && Self::STATE == 0 {
                 return crate::parallel::loss_and_grad_in(self, xs, ys, loss, grad, workspace, mode, chunks);
             }
-            (chunks > 1 && Self::SPLIT_BY_UNITS).then(|| crate::parallel::units::Split::set(true))
+            // (a region, unless the caller has one: a dozen joins per batch)
+            (chunks > 1 && Self::SPLIT_BY_UNITS)
+                .then(|| (crate::parallel::Region::open_for(xs.len()), crate::parallel::units::Split::set(true)))
         };
         let (mean, fused) = forward_loss(self, xs, ys, loss, workspace, mode, true)?;
         let batch = xs.len();
@@ -316,7 +318,7 @@ pub trait Network: Layer {
         #[cfg(feature = "parallel")]
         let _team = crate::parallel::Region::open_for(xs.len());
         #[cfg(feature = "parallel")]
-        crate::parallel::fill_zero(grad.params_mut());
+        crate::parallel::fill_zero(grad.params_mut(), xs.len());
         #[cfg(not(feature = "parallel"))]
         grad.params_mut().fill(0.0);
         let l = self.loss_and_grad_in(xs, ys, loss, grad, workspace, Mode::Train(rng))?;
@@ -360,7 +362,7 @@ pub trait Network: Layer {
         crate::scratch::with_scratch(Self::PARAMS + Self::WORKSPACE_PER_SAMPLE * xs.len(), |scratch| {
             let (grad, workspace) = scratch.split_at_mut(Self::PARAMS);
             #[cfg(feature = "parallel")]
-            crate::parallel::fill_zero(grad);
+            crate::parallel::fill_zero(grad, xs.len());
             #[cfg(not(feature = "parallel"))]
             grad.fill(0.0);
             let grad: &mut Self = bytemuck::from_bytes_mut(bytemuck::cast_slice_mut(grad));

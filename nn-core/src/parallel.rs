@@ -130,10 +130,12 @@ pub(crate) fn gather<T: bytemuck::Pod>(dst: &mut alloc::vec::Vec<T>, src: &[T], 
     join(|| copy(d0, i0), || copy(d1, i1));
 }
 
-/// `values.fill(0.0)`, in two halves on two threads for at least
-/// 2 × [`PARALLEL_MIN_PARAMS`] values.
-pub(crate) fn fill_zero(values: &mut [f32]) {
-    if values.len() < 2 * PARALLEL_MIN_PARAMS || rayon::current_num_threads() < 2 {
+/// `values.fill(0.0)` for a batch of `batch` samples: in two halves on two
+/// threads for at least 2 × [`PARALLEL_MIN_PARAMS`] values when the batch
+/// is split ([`chunks_for`] > 1; a smaller batch has no [`Region`] open,
+/// and waking a sleeping rayon worker would cost more than the memset).
+pub(crate) fn fill_zero(values: &mut [f32], batch: usize) {
+    if values.len() < 2 * PARALLEL_MIN_PARAMS || chunks_for(batch) < 2 {
         values.fill(0.0);
         return;
     }

@@ -396,7 +396,7 @@ impl<N: Network, L: Loss> driver::Trainee for NetTrainee<'_, '_, N, L> {
         {
             crate::parallel::gather(&mut self.bx, self.xs, chunk);
             crate::parallel::gather(&mut self.by, self.ys, chunk);
-            crate::parallel::fill_zero(self.grad.params_mut());
+            crate::parallel::fill_zero(self.grad.params_mut(), chunk.len());
         }
         #[cfg(not(feature = "parallel"))]
         {

@@ -132,7 +132,7 @@ pub(super) fn adam_update(
         adam_elements(&c, params, grads, m, v, v_max)
     };
     #[cfg(feature = "parallel")]
-    if n >= crate::parallel::PARALLEL_MIN_PARAMS && rayon::current_num_threads() > 1 {
+    if n >= crate::parallel::PARALLEL_MIN_PARAMS && crate::parallel::team::joins_pay() {
         // element by element: the same bits however the slices are split
         #[allow(clippy::type_complexity)]
         fn split<F: Fn(&mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]) + Sync>(

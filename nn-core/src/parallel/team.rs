@@ -173,6 +173,20 @@ impl Drop for Region {
     }
 }
 
+/// Whether this thread has a [`Region`] open (its joins then take
+/// microseconds).
+pub fn in_region() -> bool {
+    OWNER.with(Cell::get)
+}
+
+/// Whether a [`join`] on this thread is worth it for a few tens of
+/// microseconds of work: in a [`Region`], or with a pool of more than two
+/// threads (whose `rayon::join` the module docs describe); on a pool of two
+/// threads outside a region, a join wakes a sleeping worker (50–150 µs).
+pub fn joins_pay() -> bool {
+    in_region() || rayon::current_num_threads() > 2
+}
+
 /// Runs `f` in a [`Region`] (when one can be opened; otherwise just runs `f`).
 pub fn region<R>(f: impl FnOnce() -> R) -> R {
     let _region = Region::open();
