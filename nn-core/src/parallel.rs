@@ -7,13 +7,13 @@
 //! activations, dropout, batch norm, residual blocks of those) runs on the
 //! calling thread, and its dense kernels and per-value passes split over
 //! the threads ([`units`]): the dense layers by units, so that each core
-//! keeps its own rows of the weights, their gradient and the optimizer's
-//! state. The results are the same bits as on one thread.
+//! keeps its own rows of the weights and their gradient. The results are
+//! the same bits as on one thread.
 //!
 //! Other networks without state (convolutions, pooling, maxout,
 //! drop-connect) split a training batch by samples, into one contiguous
 //! chunk per thread (at most [`MAX_CHUNKS`], at least [`MIN_CHUNK`]
-//! samples each):
+//! samples each); other networks with state run it on one thread:
 //!
 //! - Forward passes have no sums across samples, so their outputs are the
 //!   same bits as on one thread, except that while training each chunk's

@@ -71,7 +71,7 @@ unsafe impl<const N: usize, const P: u32> Layer for Dropout<N, P> {
             Mode::Train(rng) if Self::P > 0.0 => Some(MaskKey::draw(rng, Self::P)),
             _ => None,
         };
-        // rows of the batch, on two threads in a split training batch
+        // rows of the batch, on the threads in a training batch split by units
         super::split_rows(N, batch, &mut y[..n], &mut cache[..n], &|first, y, mask| {
             match key {
                 Some(key) => key.fill(mask, first * N),

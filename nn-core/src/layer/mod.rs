@@ -25,8 +25,8 @@ pub(crate) type RowPass<'a> = dyn Fn(usize, &mut [f32], &mut [f32]) + Sync + 'a;
 /// `f(first, a, b)` on the `batch` rows (`width` values each) of `a` and
 /// `b`, with `first` the index of the first row given: all at once, or
 /// (feature `parallel`, in a training batch split by units, see
-/// `parallel::units`) in two halves on two threads. For per-value passes
-/// whose results do not depend on the split.
+/// `parallel::units`) in pieces of rows, one per thread. For per-value
+/// passes whose results do not depend on the split.
 pub(crate) fn split_rows(width: usize, batch: usize, a: &mut [f32], b: &mut [f32], f: &RowPass<'_>) {
     #[cfg(feature = "parallel")]
     if crate::parallel::units::rows(width, batch, a, b, f) {
