@@ -39,6 +39,7 @@ pub mod units;
 use team::join;
 pub use team::{region, Region};
 
+use crate::layer::Plain;
 use crate::network::{check_batch, loss_rows};
 use crate::{Error, Loss, Mode, Network, Result, Rng};
 
@@ -64,20 +65,6 @@ pub fn chunks_for(batch: usize) -> usize {
 /// Sample range `[start, end)` of chunk `c` of `chunks`.
 fn bounds(batch: usize, chunks: usize, c: usize) -> (usize, usize) {
     (batch * c / chunks, batch * (c + 1) / chunks)
-}
-
-/// A shared reference to a network for the worker threads.
-struct Shared<'a, N>(&'a N);
-
-// SAFETY: a `Layer` consists only of `f32` values (its safety contract), so
-// it has no interior mutability and `&N` may be used from any thread.
-unsafe impl<N> Sync for Shared<'_, N> {}
-
-impl<N> Shared<'_, N> {
-    /// The network (a method, so that closures capture the whole `Shared`).
-    fn get(&self) -> &N {
-        self.0
-    }
 }
 
 /// Runs `f` on every item, in parallel, splitting the slice in halves with
@@ -162,7 +149,7 @@ pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(
     let (y, rest) = workspace.split_at_mut(batch * n_out);
     let (dy, cache) = rest.split_at_mut(batch * n_out);
     let cache = &mut cache[..batch * n_cache];
-    let shared = Shared(net);
+    let shared = Plain(net);
 
     // forward, one chunk per thread; dropout masks from per-chunk generators
     let mut rngs: [Option<Rng>; MAX_CHUNKS] = Default::default();
@@ -276,7 +263,7 @@ pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(
 /// [`Network::predict_batch`]'s chunks over rayon's threads (each worker
 /// uses its own scratch memory for the layers' caches).
 pub(crate) fn predict_chunks<N: Network>(net: &N, x: &[f32], y: &mut [f32], batch: usize, chunk: usize) {
-    let shared = Shared(net);
+    let shared = Plain(net);
     let (n_in, n_out) = (N::IN, N::OUT);
     fn split<'a>(
         x: &'a [f32],

@@ -47,8 +47,9 @@ pub(crate) fn split_rows_of(width: usize, batch: usize, a: &mut [f32], f: &(dyn 
     f(0, a)
 }
 
-/// A shared reference to plain data (a layer, an activation) for
-/// [`split_rows`]' closures, which may run on another thread.
+/// A shared reference to plain data (a network, a layer, an activation) for
+/// closures that may run on another thread ([`split_rows`]' and the
+/// `parallel` feature's).
 pub(crate) struct Plain<'a, T>(pub(crate) &'a T);
 
 impl<T> Plain<'_, T> {
