@@ -4,7 +4,9 @@
 //!
 //! With `std`, each thread keeps one `Vec<f32>` that grows to the largest
 //! request (up to [`MAX_KEPT`] values; larger requests are allocated and
-//! freed per call). Without `std` (`alloc` only) every call allocates.
+//! freed per call), and the AVX-512 forward kernel's packing buffer
+//! ([`crate::kernel::reserve_packing`]). Without `std` (`alloc` only) every
+//! call allocates.
 
 use alloc::vec::Vec;
 
@@ -36,6 +38,8 @@ pub(crate) fn with_scratch_slot<R>(slot: usize, n: usize, f: impl FnOnce(&mut [f
     let _ = slot;
     // Taken out of the thread-local while `f` runs, so a nested call (or a
     // panic in `f`) only costs an allocation, never a double borrow.
+    #[cfg(feature = "std")]
+    crate::kernel::reserve_packing();
     #[cfg(feature = "std")]
     let mut v = SCRATCH.try_with(|c| c[slot].take()).unwrap_or_default();
     #[cfg(not(feature = "std"))]

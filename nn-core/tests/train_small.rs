@@ -261,6 +261,32 @@ fn train_step_in_does_not_allocate_on_the_gemm_path() {
     }
 }
 
+/// The dense forward kernel never allocates, on a thread with or without
+/// the packing buffer; `reserve_packing` allocates it once per thread (on
+/// AVX-512 machines; elsewhere it does nothing).
+#[test]
+fn dense_forward_does_not_allocate_and_reserve_packing_allocates_once() {
+    if kernels_allocate() {
+        return;
+    }
+    let (batch, n_in, n_out) = (256, 784, 128);
+    let x = vec![0.5f32; batch * n_in];
+    let w = vec![0.25f32; n_out * n_in];
+    let b = vec![0.1f32; n_out];
+    let mut z = vec![0.0f32; batch * n_out];
+    let before = allocations();
+    nn_core::kernel::dense_forward(&x, &w, &b, &mut z, n_in, n_out);
+    assert_eq!(allocations() - before, 0, "dense_forward allocated (no packing buffer)");
+    nn_core::kernel::reserve_packing();
+    let reserved = allocations() - before;
+    let avx512 = nn_core::kernel::active() == nn_core::kernel::Kernels::Avx512;
+    assert_eq!(reserved, usize::from(avx512));
+    nn_core::kernel::reserve_packing();
+    nn_core::kernel::dense_forward(&x, &w, &b, &mut z, n_in, n_out);
+    assert_eq!(allocations() - before, reserved, "dense_forward allocated (with the packing buffer)");
+    assert!(z.iter().all(|&v| v == 0.1 + 0.125 * 784.0));
+}
+
 // ---------------------------------------------------------------------------
 // the allocating conveniences allocate on their first call only
 

@@ -12,14 +12,25 @@
 //!   the bias added last.
 //! - Blocking: 6 samples × 8 units (24 accumulators) per micro-kernel; the
 //!   8 inputs of a sample are broadcast to both halves straight from memory,
-//!   the weights of 4 unit pairs are copied (per chunk of at most 512
-//!   inputs) into a 64-byte aligned stack buffer where each pair's two rows
-//!   are interleaved in steps of 8, so that one aligned load fills a
-//!   register, and the 4 pairs of a step are adjacent. Between chunks the
-//!   partial sums wait in a stack buffer, unrounded, so chunking does not
-//!   change the result.
-//!   The first pass over a chunk of inputs (units 0–7) prefetches the next
-//!   6 samples' chunk (the inputs of a large batch come from memory).
+//!   the weights of 4 unit pairs are packed so that each pair's two rows
+//!   are interleaved in steps of 8 (one aligned load fills a register) and
+//!   the 4 pairs of a step are adjacent. Two loop orders, the same sums
+//!   (each a micro-kernel's, with its partial sums unrounded):
+//!   - *by panels*, when the whole layer's packed
+//!     weights fit the thread's packing buffer ([`reserve_packing`], at most
+//!     [`PANEL_FLOATS`] values) and a sample's inputs are at most
+//!     [`PANEL_INPUTS`], for batches of at least [`PANEL_MIN_BATCH`]: all
+//!     the weights are packed once per call, then each
+//!     panel of 6 samples meets every unit in turn, its inputs staying in
+//!     L1 while the packed weights stream from L2, in one pass over the
+//!     inputs; the next panel's inputs are fetched into L2 meanwhile;
+//!   - *by unit blocks* otherwise (wide layers, or a
+//!     thread without the buffer: the kernel never allocates): the weights
+//!     of 8 units are packed per chunk of at most 512 inputs into a stack
+//!     buffer and meet a block of up to 192 samples, whose partial sums wait
+//!     between chunks in a stack buffer, unrounded, so chunking does not
+//!     change the result. The first pass over a chunk of inputs (units 0–7)
+//!     prefetches the next 6 samples' chunk.
 //! - A single sample: the parent module's rotated kernel (4 rows of the
 //!   weights per pass in aligned 32-byte loads, the sums rotated by the
 //!   rows' offset) when a row is a multiple of 8 values, else blocks of
@@ -61,6 +72,19 @@ const SAMPLE_BLOCK: usize = 32 * MR;
 /// two chunks of 392 ran 144–177 GFLOP/s on a Zen 5 core (peak 240), in
 /// 256 + 256 + 256 + 16 118–139 (batch 64–10,000, best of 15 each).
 const CHUNK: usize = 512;
+/// Most packed weights (values) of a layer forwarded by panels: 512 KiB, the
+/// size of the packing buffer [`reserve_packing`] gives a thread, so that
+/// they stay in a 1 MiB L2 or larger (every AVX-512 core of these years)
+/// beside the panels' inputs (MNIST's 784 → 128: 401 KB).
+pub const PANEL_FLOATS: usize = 128 * 1024;
+/// Smallest batch forwarded by panels: below it, packing the whole layer
+/// (into L2) costs more than the panels save (784 → 128, the network's
+/// forward pass on MNIST, paired runs: by panels 0.96–0.99× as fast at
+/// batch 32, 0.98–1.00× at 64, 1.05–1.06× at 128, 1.07× at 256).
+pub const PANEL_MIN_BATCH: usize = 128;
+/// Most inputs per sample forwarded by panels: a panel of 6 samples is then
+/// at most 24 KiB, inside a 32 KiB L1 while every unit meets it.
+pub const PANEL_INPUTS: usize = 1024;
 
 /// The packed weights of one chunk ([`pack`]), on a cache-line boundary.
 /// (Only its size and alignment are used: the values are written and read
@@ -94,9 +118,68 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
         return super::dense_forward(x, w, b, z, n_in, n_out);
     }
     assert!(x.len() >= batch * n_in && w.len() >= n_out * n_in && b.len() >= n_out);
+    let (x, w, b, z) = (x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr());
+    let packed_len = n_out.div_ceil(2 * NP) * 2 * NP * (n_in - n_in % 8);
+    if batch >= PANEL_MIN_BATCH && n_in <= PANEL_INPUTS && packed_len <= PANEL_FLOATS {
+        let by_panels = PACKING.try_with(|buffer| {
+            let Ok(mut buffer) = buffer.try_borrow_mut() else { return false };
+            if buffer.len() * 16 < packed_len {
+                return false;
+            }
+            // SAFETY: AVX-512F, AVX and FMA are available and the slices
+            // long enough (asserted); the buffer (of `__m512`: 64-byte
+            // aligned) has room for the `packed_len` packed weights.
+            unsafe { forward_panels(x, w, b, z, batch, n_in, n_out, buffer.as_mut_ptr().cast()) };
+            true
+        });
+        if by_panels == Ok(true) {
+            return;
+        }
+    }
     // SAFETY: AVX-512F, AVX and FMA are available (asserted), and the asserts
     // above keep every read inside `x`, `w`, `b` and every write inside `z`.
-    unsafe { forward(x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr(), batch, n_in, n_out) }
+    unsafe { forward_blocks(x, w, b, z, batch, n_in, n_out) }
+}
+
+std::thread_local! {
+    /// The thread's buffer for [`forward_panels`]'s packed weights: empty
+    /// until [`reserve_packing`].
+    static PACKING: core::cell::RefCell<Vec<__m512>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Gives this thread a packing buffer of [`PANEL_FLOATS`] values (512 KiB,
+/// allocated on the first call only), so that [`dense_forward`] can take
+/// batches of layers up to that size by panels. On the Intel Xeon (Ice
+/// Lake) of the 2026-12-06 run, by panels against by unit blocks, paired
+/// runs in one process (medians of 21): this kernel alone on 784 → 128
+/// 1.11–1.13× as fast at batch 256 and 1.15–1.20× at 10,000; MNIST's
+/// forward pass (both layers) 1.05–1.06× at 128, 1.07× at 256 (the chunk
+/// of `predict_batch`) and 1.12–1.15× at 10,000. The kernel itself never
+/// allocates: a thread that never called this takes every batch by unit
+/// blocks, with the same bits. Does nothing without AVX-512F.
+pub fn reserve_packing() {
+    if !available() {
+        return;
+    }
+    let _ = PACKING.try_with(|buffer| {
+        if let Ok(mut buffer) = buffer.try_borrow_mut() {
+            if buffer.len() * 16 < PANEL_FLOATS {
+                // SAFETY: AVX-512F is available (checked above).
+                let zero = unsafe { zero512() };
+                buffer.resize(PANEL_FLOATS / 16, zero);
+            }
+        }
+    });
+}
+
+/// Whether this thread has the packing buffer of [`reserve_packing`].
+pub fn packing_reserved() -> bool {
+    PACKING.try_with(|buffer| buffer.try_borrow().is_ok_and(|b| b.len() * 16 >= PANEL_FLOATS)).unwrap_or(false)
+}
+
+#[target_feature(enable = "avx512f")]
+fn zero512() -> __m512 {
+    _mm512_setzero_ps()
 }
 
 /// One sample: the AVX kernel's dot products (so its bits), as the weights
@@ -138,11 +221,23 @@ unsafe fn matvec(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, n_in:
     }
 }
 
+/// The batch by unit blocks: for each block of up to [`SAMPLE_BLOCK`]
+/// samples, each 8 units, each chunk of inputs: the chunk's weights packed
+/// on the stack, then every 6 samples of the block.
+///
 /// # Safety
 /// AVX-512F, AVX, FMA; `n_in ≥ 8`; `x` has `batch × n_in`, `w` `n_out × n_in`,
 /// `b` `n_out`, `z` `batch × n_out` values.
 #[target_feature(enable = "avx512f,avx,fma")]
-unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batch: usize, n_in: usize, n_out: usize) {
+unsafe fn forward_blocks(
+    x: *const f32,
+    w: *const f32,
+    b: *const f32,
+    z: *mut f32,
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+) {
     let k8 = n_in - n_in % 8;
     // 64-byte aligned: every 512-bit load of the packed weights is then one
     // cache line (unaligned, each would touch two). Both buffers are left
@@ -185,37 +280,7 @@ unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batc
                         // them from memory: fetch the next rows' chunk early.
                         let next = s0 + s + mr;
                         let ahead = if o == 0 && next < batch { x.add(next * n_in + k0) } else { core::ptr::null() };
-                        macro_rules! block {
-                            ($m:literal, $p:literal) => {
-                                micro::<$m, $p>(xk, ahead, &chunk, part, &out)
-                            };
-                        }
-                        match (mr, units.div_ceil(2)) {
-                            (6, 4) => block!(6, 4),
-                            (6, 3) => block!(6, 3),
-                            (6, 2) => block!(6, 2),
-                            (6, _) => block!(6, 1),
-                            (5, 4) => block!(5, 4),
-                            (5, 3) => block!(5, 3),
-                            (5, 2) => block!(5, 2),
-                            (5, _) => block!(5, 1),
-                            (4, 4) => block!(4, 4),
-                            (4, 3) => block!(4, 3),
-                            (4, 2) => block!(4, 2),
-                            (4, _) => block!(4, 1),
-                            (3, 4) => block!(3, 4),
-                            (3, 3) => block!(3, 3),
-                            (3, 2) => block!(3, 2),
-                            (3, _) => block!(3, 1),
-                            (2, 4) => block!(2, 4),
-                            (2, 3) => block!(2, 3),
-                            (2, 2) => block!(2, 2),
-                            (2, _) => block!(2, 1),
-                            (_, 4) => block!(1, 4),
-                            (_, 3) => block!(1, 3),
-                            (_, 2) => block!(1, 2),
-                            _ => block!(1, 1),
-                        }
+                        micro_any(mr, xk, ahead, &chunk, part, &out);
                         s += mr;
                     }
                     k0 += kc;
@@ -224,6 +289,114 @@ unsafe fn forward(x: *const f32, w: *const f32, b: *const f32, z: *mut f32, batc
             }
             s0 += rows;
         }
+    }
+}
+
+/// The batch by panels: the whole layer's weights packed into `packed`
+/// (as [`pack`] packs a chunk, 8 units after 8 units), then for each 6
+/// samples every 8 units over all the inputs at once (no partial sums). The
+/// panel's inputs come from memory for its first 8 units and from L1 for
+/// the others; meanwhile the next panel's lines are asked for (into L2), a
+/// share with each 8 units.
+///
+/// # Safety
+/// AVX-512F, AVX, FMA; `8 ≤ n_in`; `x` has `batch × n_in`, `w`
+/// `n_out × n_in`, `b` `n_out`, `z` `batch × n_out` values; `packed` has
+/// room for `⌈n_out / 8⌉ · 8 · (n_in − n_in % 8)` values and is 64-byte
+/// aligned.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn forward_panels(
+    x: *const f32,
+    w: *const f32,
+    b: *const f32,
+    z: *mut f32,
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+    packed: *mut f32,
+) {
+    let k8 = n_in - n_in % 8;
+    let blocks = n_out.div_ceil(2 * NP);
+    let block_len = 2 * NP * k8;
+    // SAFETY (whole body): the caller's bounds; s + mr ≤ batch, o + units ≤ n_out.
+    unsafe {
+        for ob in 0..blocks {
+            let o = ob * 2 * NP;
+            pack(w.add(o * n_in), n_in, (2 * NP).min(n_out - o), k8, packed.add(ob * block_len));
+        }
+        // never read or written: a chunk that is both first and last loads
+        // no partial sums (a zero mask) and stores none
+        let mut unused = core::mem::MaybeUninit::<[[__m512; NP]; MR]>::uninit();
+        let unused = unused.as_mut_ptr().cast::<__m512>();
+        let mut s = 0;
+        while s < batch {
+            let mr = MR.min(batch - s);
+            let next = s + mr;
+            // the next panel's lines, contiguous after this one's
+            let next_lines = (MR.min(batch - next) * n_in).div_ceil(16);
+            for ob in 0..blocks {
+                let o = ob * 2 * NP;
+                let units = (2 * NP).min(n_out - o);
+                let chunk = Chunk { first: true, last: true, kc: k8, packed: packed.add(ob * block_len) };
+                let out = Out {
+                    x: x.add(s * n_in),
+                    w: w.add(o * n_in),
+                    b: b.add(o),
+                    z: z.add(s * n_out + o),
+                    n_in,
+                    ldz: n_out,
+                    units,
+                };
+                for line in next_lines * ob / blocks..next_lines * (ob + 1) / blocks {
+                    // (a prefetch never faults)
+                    _mm_prefetch::<_MM_HINT_T1>(x.wrapping_add(next * n_in + 16 * line).cast());
+                }
+                micro_any(mr, out.x, core::ptr::null(), &chunk, unused, &out);
+            }
+            s = next;
+        }
+    }
+}
+
+/// [`micro`] for `mr ≤ 6` samples and `⌈out.units / 2⌉ ≤ 4` pairs.
+///
+/// # Safety
+/// As [`micro`] with `M = mr`, `P = ⌈out.units / 2⌉`.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn micro_any(mr: usize, x: *const f32, ahead: *const f32, chunk: &Chunk, part: *mut __m512, out: &Out) {
+    macro_rules! block {
+        ($m:literal, $p:literal) => {
+            // SAFETY: the caller's.
+            unsafe { micro::<$m, $p>(x, ahead, chunk, part, out) }
+        };
+    }
+    match (mr, out.units.div_ceil(2)) {
+        (6, 4) => block!(6, 4),
+        (6, 3) => block!(6, 3),
+        (6, 2) => block!(6, 2),
+        (6, _) => block!(6, 1),
+        (5, 4) => block!(5, 4),
+        (5, 3) => block!(5, 3),
+        (5, 2) => block!(5, 2),
+        (5, _) => block!(5, 1),
+        (4, 4) => block!(4, 4),
+        (4, 3) => block!(4, 3),
+        (4, 2) => block!(4, 2),
+        (4, _) => block!(4, 1),
+        (3, 4) => block!(3, 4),
+        (3, 3) => block!(3, 3),
+        (3, 2) => block!(3, 2),
+        (3, _) => block!(3, 1),
+        (2, 4) => block!(2, 4),
+        (2, 3) => block!(2, 3),
+        (2, 2) => block!(2, 2),
+        (2, _) => block!(2, 1),
+        (_, 4) => block!(1, 4),
+        (_, 3) => block!(1, 3),
+        (_, 2) => block!(1, 2),
+        _ => block!(1, 1),
     }
 }
 
