@@ -177,11 +177,16 @@ pub trait Network: Layer {
         if xs.len() > 1 {
             let chunk = PREDICT_CHUNK.min(xs.len());
             crate::scratch::with_scratch(chunk * Self::CACHE, |cache| {
-                for (x, y) in xs.chunks(chunk).zip(outputs.chunks_mut(chunk)) {
-                    let n = x.len();
-                    let (x, y) = (bytemuck::cast_slice(x), bytemuck::cast_slice_mut(y));
-                    self.forward(x, y, &mut cache[..n * Self::CACHE], n, &mut Mode::Eval);
-                }
+                let chunks = || {
+                    for (x, y) in xs.chunks(chunk).zip(outputs.chunks_mut(chunk)) {
+                        let n = x.len();
+                        let (x, y) = (bytemuck::cast_slice(x), bytemuck::cast_slice_mut(y));
+                        self.forward(x, y, &mut cache[..n * Self::CACHE], n, &mut Mode::Eval);
+                    }
+                };
+                // SAFETY: `self` is borrowed shared for the whole call, so
+                // the weights of its layers do not change.
+                unsafe { crate::kernel::with_constant_weights(chunks) }
             });
             return Ok(());
         }

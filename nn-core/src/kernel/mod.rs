@@ -121,6 +121,38 @@ pub fn reserve_packing() {
     }
 }
 
+/// [`dense_forward`] of a layer's own weights (the built-in layers'
+/// batched forward passes): inside [`with_constant_weights`], the AVX-512
+/// kernel keeps the weights it packs for the next chunk of samples.
+pub(crate) fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if active() == Kernels::Avx512 && n_in > 0 {
+        #[cfg(feature = "parallel")]
+        if crate::parallel::units::forward(x, w, b, z, n_in, n_out) {
+            return;
+        }
+        return x86::avx512::dense_forward_layer(x, w, b, z, n_in, n_out);
+    }
+    dense_forward(x, w, b, z, n_in, n_out)
+}
+
+/// Runs `f` with the AVX-512 forward kernel keeping, on this thread, the
+/// weights it packs in [`dense_forward_layer`] calls (elsewhere just `f`):
+/// `predict_batch` runs its chunks of samples in one.
+///
+/// # Safety
+/// While `f` runs, no weights that `dense_forward_layer` reads on this
+/// thread change (their layers are borrowed shared for the whole call), as
+/// `nn_kernels::x86::avx512::with_constant_weights` requires.
+pub(crate) unsafe fn with_constant_weights<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if active() == Kernels::Avx512 {
+        // SAFETY: the caller's.
+        return unsafe { x86::avx512::with_constant_weights(f) };
+    }
+    f()
+}
+
 /// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]` for every row `s` of `x`.
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
     #[cfg(feature = "parallel")]
@@ -507,6 +539,81 @@ pub(crate) mod x86_tests {
             .join()
             .unwrap();
         }
+    }
+
+    /// Inside `with_constant_weights`, `dense_forward_layer` packs each
+    /// layer once and gives the bits of packing every call; up to 8 layers
+    /// are kept while they fit the buffer together (the ninth, and a layer
+    /// past the room left, are packed per call or go by unit blocks: the
+    /// same bits); `dense_forward` never uses a kept packing (new weights at
+    /// a kept address are read); after the outermost scope ends, nothing is
+    /// kept (new weights at the same address are read).
+    #[test]
+    fn avx512_scope_keeps_packed_layers_with_the_same_bits() {
+        if !avx512_or_skip() {
+            return;
+        }
+        std::thread::spawn(|| {
+            use x86::avx512::{dense_forward, dense_forward_layer, reserve_packing, with_constant_weights};
+            reserve_packing();
+            let batch = 130;
+            // 10 layers: 128 x 784 (401 KB packed), then small ones; the
+            // large one twice leaves no room for a second copy
+            let shapes =
+                [(784, 128), (784, 128), (64, 9), (17, 33), (32, 8), (8, 8), (40, 16), (24, 5), (16, 16), (48, 3)];
+            let layers: Vec<(Vec<f32>, Vec<f32>)> = shapes
+                .iter()
+                .enumerate()
+                .map(|(i, &(n_in, n_out))| (data(n_out * n_in, 10 + i as u32), data(n_out, 30 + i as u32)))
+                .collect();
+            let x = data(batch * 784, 1);
+            let want: Vec<Vec<f32>> = shapes
+                .iter()
+                .zip(&layers)
+                .map(|(&(n_in, n_out), (w, b))| {
+                    let mut z = std::vec![0.0; batch * n_out];
+                    x86::dense_forward(&x[..batch * n_in], w, b, &mut z, n_in, n_out);
+                    z
+                })
+                .collect();
+            let run = |layers: &[(Vec<f32>, Vec<f32>)]| {
+                for round in 0..3 {
+                    for (i, (&(n_in, n_out), (w, b))) in shapes.iter().zip(layers).enumerate() {
+                        let mut z = std::vec![0.0; batch * n_out];
+                        dense_forward_layer(&x[..batch * n_in], w, b, &mut z, n_in, n_out);
+                        assert_eq!(bits(&z), bits(&want[i]), "layer {i}, round {round}");
+                    }
+                }
+            };
+            run(&layers);
+            // SAFETY: the weights do not change inside the scopes below
+            // (until the one that changes them through `dense_forward`,
+            // which never uses a kept packing).
+            unsafe { with_constant_weights(|| with_constant_weights(|| run(&layers))) };
+            let mut layers = layers;
+            let (n_in, n_out) = shapes[2];
+            unsafe {
+                with_constant_weights(|| {
+                    run(&layers);
+                    // new values at a kept address, through dense_forward
+                    layers[2].0.iter_mut().for_each(|w| *w = -*w);
+                    let (mut z1, mut z2) = (std::vec![0.0; batch * n_out], std::vec![0.0; batch * n_out]);
+                    dense_forward(&x[..batch * n_in], &layers[2].0, &layers[2].1, &mut z1, n_in, n_out);
+                    x86::dense_forward(&x[..batch * n_in], &layers[2].0, &layers[2].1, &mut z2, n_in, n_out);
+                    assert_eq!(bits(&z1), bits(&z2), "dense_forward inside a scope");
+                    layers[2].0.iter_mut().for_each(|w| *w = -*w);
+                })
+            };
+            // after the scope: new values at the same address are read
+            layers[2].0.iter_mut().for_each(|w| *w *= 0.5);
+            let (mut z1, mut z2) = (std::vec![0.0; batch * n_out], std::vec![0.0; batch * n_out]);
+            dense_forward_layer(&x[..batch * n_in], &layers[2].0, &layers[2].1, &mut z1, n_in, n_out);
+            x86::dense_forward(&x[..batch * n_in], &layers[2].0, &layers[2].1, &mut z2, n_in, n_out);
+            assert_eq!(bits(&z1), bits(&z2), "after the scope");
+            assert_ne!(bits(&z1), bits(&want[2]));
+        })
+        .join()
+        .unwrap();
     }
 
     /// The single-sample paths (AVX and AVX-512) read `W` in aligned 32-byte

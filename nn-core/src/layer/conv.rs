@@ -291,7 +291,7 @@ unsafe impl<
         }
         // Position-major products in `y` (all samples' patches are rows of one
         // matrix), then channel-major into `z`.
-        kernel::dense_forward(cols, self.weights_flat(), &self.bias, y, Self::PATCH, C_OUT);
+        kernel::dense_forward_layer(cols, self.weights_flat(), &self.bias, y, Self::PATCH, C_OUT);
         for (rows, z) in y.chunks_exact(OUT).zip(z.chunks_exact_mut(OUT)) {
             to_channel_major(rows, z, Self::POSITIONS, C_OUT);
         }

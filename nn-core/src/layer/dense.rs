@@ -109,7 +109,7 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
 
     fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, _mode: &mut Mode<'_>) {
         let z = &mut cache[..batch * OUT];
-        kernel::dense_forward(x, self.weights_flat(), &self.bias, z, IN, OUT);
+        kernel::dense_forward_layer(x, self.weights_flat(), &self.bias, z, IN, OUT);
         let (z, act) = (&*z, Plain(&self.activation));
         super::split_rows_of(OUT, batch, &mut y[..batch * OUT], &|first, y| {
             act.get().forward(&z[first * OUT..first * OUT + y.len()], y, OUT)

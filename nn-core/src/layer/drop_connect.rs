@@ -174,7 +174,7 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation, const P: u32> Laye
         };
         slots[0] = f32::from(u8::from(seed.is_some()));
         let Some(seed) = seed else {
-            kernel::dense_forward(x, self.dense.weights.as_flattened(), &self.dense.bias, z, IN, OUT);
+            kernel::dense_forward_layer(x, self.dense.weights.as_flattened(), &self.dense.bias, z, IN, OUT);
             self.dense.activation.forward(z, y, OUT);
             return;
         };

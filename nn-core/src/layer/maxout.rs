@@ -133,7 +133,7 @@ unsafe impl<const IN: usize, const OUT: usize, const K: usize> Layer for Maxout<
     fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, _mode: &mut Mode<'_>) {
         let () = Self::PIECES;
         let (z, arg) = cache[..batch * (OUT * K + OUT)].split_at_mut(batch * OUT * K);
-        kernel::dense_forward(x, self.weights_flat(), self.bias.as_flattened(), z, IN, OUT * K);
+        kernel::dense_forward_layer(x, self.weights_flat(), self.bias.as_flattened(), z, IN, OUT * K);
         Self::max_pieces(z, &mut y[..batch * OUT], Some(arg));
     }
 

@@ -23,7 +23,9 @@
 //!     the weights are packed once per call, then each
 //!     panel of 6 samples meets every unit in turn, its inputs staying in
 //!     L1 while the packed weights stream from L2, in one pass over the
-//!     inputs; the next panel's inputs are fetched into L2 meanwhile;
+//!     inputs; the next panel's inputs are fetched into L2 meanwhile (in a
+//!     [`with_constant_weights`] scope, [`dense_forward_layer`] keeps what
+//!     it packed for the next call: a prediction in chunks packs once);
 //!   - *by unit blocks* otherwise (wide layers, or a
 //!     thread without the buffer: the kernel never allocates): the weights
 //!     of 8 units are packed per chunk of at most 512 inputs into a stack
@@ -117,19 +119,54 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
     if batch < MIN_BATCH || n_in < 8 {
         return super::dense_forward(x, w, b, z, n_in, n_out);
     }
-    assert!(x.len() >= batch * n_in && w.len() >= n_out * n_in && b.len() >= n_out);
+    forward_batch(x, w, b, z, batch, n_in, n_out, false)
+}
+
+/// [`dense_forward`] for a layer's own weights: inside a
+/// [`with_constant_weights`] scope of this thread, the weights packed for
+/// the panels are kept (for up to 8 layers that fit the packing buffer
+/// together) and packed again only when the scope ends, so that the chunks
+/// of one prediction over many samples pack each layer once. Outside such
+/// a scope, [`dense_forward`].
+///
+/// # Panics
+/// If a slice is too short for `batch = z.len() / n_out` rows.
+pub fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    assert!(available());
+    if n_out == 0 {
+        return;
+    }
+    let batch = z.len() / n_out;
+    if batch < PANEL_MIN_BATCH || n_in < 8 {
+        return dense_forward(x, w, b, z, n_in, n_out);
+    }
+    forward_batch(x, w, b, z, batch, n_in, n_out, true)
+}
+
+/// A batch of at least [`MIN_BATCH`] samples of at least 8 inputs: by
+/// panels where they apply (keeping the packed weights if `keep` and the
+/// thread is in a [`with_constant_weights`] scope), else by unit blocks.
+///
+/// # Panics
+/// If a slice is too short.
+#[allow(clippy::too_many_arguments)]
+fn forward_batch(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], batch: usize, n_in: usize, n_out: usize, keep: bool) {
+    assert!(x.len() >= batch * n_in && w.len() >= n_out * n_in && b.len() >= n_out && z.len() >= batch * n_out);
     let (x, w, b, z) = (x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr());
     let packed_len = n_out.div_ceil(2 * NP) * 2 * NP * (n_in - n_in % 8);
     if batch >= PANEL_MIN_BATCH && n_in <= PANEL_INPUTS && packed_len <= PANEL_FLOATS {
-        let by_panels = PACKING.try_with(|buffer| {
-            let Ok(mut buffer) = buffer.try_borrow_mut() else { return false };
-            if buffer.len() * 16 < packed_len {
-                return false;
-            }
+        let by_panels = PACKING.try_with(|packing| {
+            let Ok(mut packing) = packing.try_borrow_mut() else { return false };
+            let Some((at, packed)) = packing.place((w as usize, n_in, n_out), packed_len, keep) else { return false };
             // SAFETY: AVX-512F, AVX and FMA are available and the slices
-            // long enough (asserted); the buffer (of `__m512`: 64-byte
-            // aligned) has room for the `packed_len` packed weights.
-            unsafe { forward_panels(x, w, b, z, batch, n_in, n_out, buffer.as_mut_ptr().cast()) };
+            // long enough (asserted); `place` leaves room for `packed_len`
+            // values from `at` (a multiple of 16) in the buffer (of
+            // `__m512`: 64-byte aligned), and `packed` only if they hold
+            // these weights, packed in this scope.
+            unsafe {
+                let buffer = packing.buffer.as_mut_ptr().cast::<f32>().add(at);
+                forward_panels(x, w, b, z, (batch, n_in, n_out), buffer, packed)
+            };
             true
         });
         if by_panels == Ok(true) {
@@ -141,10 +178,88 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
     unsafe { forward_blocks(x, w, b, z, batch, n_in, n_out) }
 }
 
+/// Layers whose packed weights a [`with_constant_weights`] scope keeps.
+const KEPT_LAYERS: usize = 8;
+
+/// A layer's weights as the packing buffer knows them: their address,
+/// inputs and units.
+type LayerKey = (usize, usize, usize);
+
+/// A thread's packing buffer and what it holds.
+struct Packing {
+    /// Empty until [`reserve_packing`], then [`PANEL_FLOATS`] values.
+    buffer: Vec<__m512>,
+    /// Depth of this thread's [`with_constant_weights`] scopes.
+    scopes: usize,
+    /// The layers packed in the scope, and where their packed weights
+    /// start in `buffer` (values).
+    kept: [Option<(LayerKey, usize)>; KEPT_LAYERS],
+    /// Values of `buffer` that `kept` holds (a multiple of 16).
+    used: usize,
+}
+
+impl Packing {
+    /// Where to pack `len` values of the layer `key`, and whether they are
+    /// packed there already; `None` without room (or without the buffer).
+    fn place(&mut self, key: LayerKey, len: usize, keep: bool) -> Option<(usize, bool)> {
+        let capacity = self.buffer.len() * 16;
+        if !keep || self.scopes == 0 {
+            return (len <= capacity.saturating_sub(self.used)).then_some((self.used, false));
+        }
+        if let Some((_, at)) = self.kept.iter().flatten().find(|(k, _)| *k == key) {
+            return Some((*at, true));
+        }
+        let at = self.used;
+        if len > capacity.saturating_sub(at) {
+            return None;
+        }
+        if let Some(slot) = self.kept.iter_mut().find(|slot| slot.is_none()) {
+            *slot = Some((key, at));
+            self.used = at + len.next_multiple_of(16);
+        }
+        Some((at, false))
+    }
+}
+
 std::thread_local! {
-    /// The thread's buffer for [`forward_panels`]'s packed weights: empty
-    /// until [`reserve_packing`].
-    static PACKING: core::cell::RefCell<Vec<__m512>> = const { core::cell::RefCell::new(Vec::new()) };
+    /// The thread's packing buffer for [`forward_panels`].
+    static PACKING: core::cell::RefCell<Packing> = const {
+        core::cell::RefCell::new(Packing { buffer: Vec::new(), scopes: 0, kept: [None; KEPT_LAYERS], used: 0 })
+    };
+}
+
+/// Runs `f` with this thread's [`dense_forward_layer`] calls keeping the
+/// weights they pack for panels (what a prediction over many samples in
+/// chunks would pack once per chunk), keyed by the weights' address and
+/// shape; they are forgotten when the outermost scope ends (also on a
+/// panic). Inside a scope, [`dense_forward`] packs after the kept layers,
+/// or by unit blocks when they leave no room.
+///
+/// # Safety
+/// While `f` runs, the values of any weights that [`dense_forward_layer`]
+/// reads on this thread do not change, and no other weights of the same
+/// shape come to lie at their address (as when the layers are borrowed
+/// shared for the whole scope): a kept packing is used without looking at
+/// the weights again.
+pub unsafe fn with_constant_weights<R>(f: impl FnOnce() -> R) -> R {
+    struct Scope(bool);
+    impl Drop for Scope {
+        fn drop(&mut self) {
+            if self.0 {
+                let _ = PACKING.try_with(|packing| {
+                    let mut packing = packing.borrow_mut();
+                    packing.scopes -= 1;
+                    if packing.scopes == 0 {
+                        packing.kept = [None; KEPT_LAYERS];
+                        packing.used = 0;
+                    }
+                });
+            }
+        }
+    }
+    let entered = PACKING.try_with(|packing| packing.try_borrow_mut().map(|mut p| p.scopes += 1).is_ok());
+    let _scope = Scope(entered == Ok(true));
+    f()
 }
 
 /// Gives this thread a packing buffer of [`PANEL_FLOATS`] values (512 KiB,
@@ -161,12 +276,12 @@ pub fn reserve_packing() {
     if !available() {
         return;
     }
-    let _ = PACKING.try_with(|buffer| {
-        if let Ok(mut buffer) = buffer.try_borrow_mut() {
-            if buffer.len() * 16 < PANEL_FLOATS {
+    let _ = PACKING.try_with(|packing| {
+        if let Ok(mut packing) = packing.try_borrow_mut() {
+            if packing.buffer.len() * 16 < PANEL_FLOATS {
                 // SAFETY: AVX-512F is available (checked above).
                 let zero = unsafe { zero512() };
-                buffer.resize(PANEL_FLOATS / 16, zero);
+                packing.buffer.resize(PANEL_FLOATS / 16, zero);
             }
         }
     });
@@ -174,7 +289,7 @@ pub fn reserve_packing() {
 
 /// Whether this thread has the packing buffer of [`reserve_packing`].
 pub fn packing_reserved() -> bool {
-    PACKING.try_with(|buffer| buffer.try_borrow().is_ok_and(|b| b.len() * 16 >= PANEL_FLOATS)).unwrap_or(false)
+    PACKING.try_with(|p| p.try_borrow().is_ok_and(|p| p.buffer.len() * 16 >= PANEL_FLOATS)).unwrap_or(false)
 }
 
 #[target_feature(enable = "avx512f")]
@@ -303,25 +418,23 @@ unsafe fn forward_blocks(
 /// AVX-512F, AVX, FMA; `8 ≤ n_in`; `x` has `batch × n_in`, `w`
 /// `n_out × n_in`, `b` `n_out`, `z` `batch × n_out` values; `packed` has
 /// room for `⌈n_out / 8⌉ · 8 · (n_in − n_in % 8)` values and is 64-byte
-/// aligned.
-#[allow(clippy::too_many_arguments)]
+/// aligned; if `ready`, it holds `w` packed already.
 #[target_feature(enable = "avx512f,avx,fma")]
 unsafe fn forward_panels(
     x: *const f32,
     w: *const f32,
     b: *const f32,
     z: *mut f32,
-    batch: usize,
-    n_in: usize,
-    n_out: usize,
+    (batch, n_in, n_out): (usize, usize, usize),
     packed: *mut f32,
+    ready: bool,
 ) {
     let k8 = n_in - n_in % 8;
     let blocks = n_out.div_ceil(2 * NP);
     let block_len = 2 * NP * k8;
     // SAFETY (whole body): the caller's bounds; s + mr ≤ batch, o + units ≤ n_out.
     unsafe {
-        for ob in 0..blocks {
+        for ob in (0..blocks).filter(|_| !ready) {
             let o = ob * 2 * NP;
             pack(w.add(o * n_in), n_in, (2 * NP).min(n_out - o), k8, packed.add(ob * block_len));
         }
