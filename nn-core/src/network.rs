@@ -184,9 +184,10 @@ pub trait Network: Layer {
                         self.forward(x, y, &mut cache[..n * Self::CACHE], n, &mut Mode::Eval);
                     }
                 };
-                // SAFETY: `self` is borrowed shared for the whole call, so
-                // the weights of its layers do not change.
-                unsafe { crate::kernel::with_constant_weights(chunks) }
+                // SAFETY: `self` is borrowed shared for the whole call, and
+                // its layers' forward passes change no weights inside it
+                // (the built-in layers hold them in plain arrays).
+                unsafe { crate::kernel::with_constant_weights(self, chunks) }
             });
             return Ok(());
         }

@@ -338,6 +338,33 @@ fn train_step_and_predict_batch_allocate_only_on_their_first_call() {
     }
 }
 
+/// `predict_batch` over several chunks (on AVX-512, each layer packed once
+/// for all of them) gives the bits of `predict_batch` on each chunk alone,
+/// and after the weights change, the new weights' (nothing packed is kept
+/// from one call to the next).
+#[test]
+fn predict_batch_in_chunks_gives_each_chunks_bits() {
+    let chunk = nn_core::PREDICT_CHUNK;
+    let n = 2 * chunk + 190;
+    let (xs, _) = mnistish_data(n);
+    let mut net = Mnistish::boxed(&mut rng(2));
+    let mut whole = vec![[0.0f32; 10]; n];
+    let mut alone = vec![[0.0f32; 10]; n];
+    let mut before = None;
+    for _ in 0..2 {
+        net.predict_batch(&xs, &mut whole).unwrap();
+        for (x, y) in xs.chunks(chunk).zip(alone.chunks_mut(chunk)) {
+            net.predict_batch(x, y).unwrap();
+        }
+        assert_eq!(bits(whole.as_flattened()), bits(alone.as_flattened()));
+        assert_ne!(before.as_ref(), Some(&whole), "the new weights changed nothing");
+        before = Some(whole.clone());
+        for w in net.params_mut().iter_mut().step_by(3) {
+            *w = -*w;
+        }
+    }
+}
+
 #[test]
 fn fit_allocates_per_epoch_not_per_batch() {
     let (xs, ys) = mnistish_data(640);

@@ -137,19 +137,23 @@ pub(crate) fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32]
 }
 
 /// Runs `f` with the AVX-512 forward kernel keeping, on this thread, the
-/// weights it packs in [`dense_forward_layer`] calls (elsewhere just `f`):
-/// `predict_batch` runs its chunks of samples in one.
+/// weights it packs in [`dense_forward_layer`] calls for layers inside
+/// `network` (elsewhere just `f`): `predict_batch` runs its chunks of
+/// samples in one.
 ///
 /// # Safety
-/// While `f` runs, no weights that `dense_forward_layer` reads on this
-/// thread change (their layers are borrowed shared for the whole call), as
-/// `nn_kernels::x86::avx512::with_constant_weights` requires.
-pub(crate) unsafe fn with_constant_weights<R>(f: impl FnOnce() -> R) -> R {
+/// While `f` runs, `network`'s memory does not change: it is borrowed
+/// shared, and `f` changes no weights inside it through interior
+/// mutability (`nn_kernels::x86::avx512::with_constant_weights`).
+pub(crate) unsafe fn with_constant_weights<T: ?Sized, R>(network: &T, f: impl FnOnce() -> R) -> R {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if active() == Kernels::Avx512 {
+        let start = (network as *const T).cast::<u8>() as usize;
+        let within = start..start + core::mem::size_of_val(network);
         // SAFETY: the caller's.
-        return unsafe { x86::avx512::with_constant_weights(f) };
+        return unsafe { x86::avx512::with_constant_weights(within, f) };
     }
+    let _ = network;
     f()
 }
 
@@ -546,8 +550,9 @@ pub(crate) mod x86_tests {
     /// are kept while they fit the buffer together (the ninth, and a layer
     /// past the room left, are packed per call or go by unit blocks: the
     /// same bits); `dense_forward` never uses a kept packing (new weights at
-    /// a kept address are read); after the outermost scope ends, nothing is
-    /// kept (new weights at the same address are read).
+    /// a kept address are read), nor does a layer outside the scope's
+    /// memory; after the outermost scope ends, nothing is kept (new weights
+    /// at the same address are read).
     #[test]
     fn avx512_scope_keeps_packed_layers_with_the_same_bits() {
         if !avx512_or_skip() {
@@ -556,6 +561,8 @@ pub(crate) mod x86_tests {
         std::thread::spawn(|| {
             use x86::avx512::{dense_forward, dense_forward_layer, reserve_packing, with_constant_weights};
             reserve_packing();
+            // the test's weights are on the heap: the scopes cover all memory
+            let everywhere = || 0..usize::MAX;
             let batch = 130;
             // 10 layers: 128 x 784 (401 KB packed), then small ones; the
             // large one twice leaves no room for a second copy
@@ -589,11 +596,11 @@ pub(crate) mod x86_tests {
             // SAFETY: the weights do not change inside the scopes below
             // (until the one that changes them through `dense_forward`,
             // which never uses a kept packing).
-            unsafe { with_constant_weights(|| with_constant_weights(|| run(&layers))) };
+            unsafe { with_constant_weights(everywhere(), || with_constant_weights(0..0, || run(&layers))) };
             let mut layers = layers;
             let (n_in, n_out) = shapes[2];
             unsafe {
-                with_constant_weights(|| {
+                with_constant_weights(everywhere(), || {
                     run(&layers);
                     // new values at a kept address, through dense_forward
                     layers[2].0.iter_mut().for_each(|w| *w = -*w);
@@ -602,6 +609,18 @@ pub(crate) mod x86_tests {
                     x86::dense_forward(&x[..batch * n_in], &layers[2].0, &layers[2].1, &mut z2, n_in, n_out);
                     assert_eq!(bits(&z1), bits(&z2), "dense_forward inside a scope");
                     layers[2].0.iter_mut().for_each(|w| *w = -*w);
+                })
+            };
+            // weights outside the scope's memory are packed on every call
+            unsafe {
+                with_constant_weights(0..1, || {
+                    for sign in [-1.0f32, 1.0] {
+                        layers[2].0.iter_mut().for_each(|w| *w = -*w);
+                        let (mut z1, mut z2) = (std::vec![0.0; batch * n_out], std::vec![0.0; batch * n_out]);
+                        dense_forward_layer(&x[..batch * n_in], &layers[2].0, &layers[2].1, &mut z1, n_in, n_out);
+                        x86::dense_forward(&x[..batch * n_in], &layers[2].0, &layers[2].1, &mut z2, n_in, n_out);
+                        assert_eq!(bits(&z1), bits(&z2), "weights outside the scope, sign {sign}");
+                    }
                 })
             };
             // after the scope: new values at the same address are read

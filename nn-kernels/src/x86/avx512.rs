@@ -123,11 +123,11 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
 }
 
 /// [`dense_forward`] for a layer's own weights: inside a
-/// [`with_constant_weights`] scope of this thread, the weights packed for
-/// the panels are kept (for up to 8 layers that fit the packing buffer
-/// together) and packed again only when the scope ends, so that the chunks
-/// of one prediction over many samples pack each layer once. Outside such
-/// a scope, [`dense_forward`].
+/// [`with_constant_weights`] scope of this thread, weights that lie in the
+/// scope's memory have their packing for the panels kept (for up to 8
+/// layers that fit the packing buffer together) until the scope ends, so
+/// that the chunks of one prediction over many samples pack each layer
+/// once. Otherwise, [`dense_forward`].
 ///
 /// # Panics
 /// If a slice is too short for `batch = z.len() / n_out` rows.
@@ -191,6 +191,9 @@ struct Packing {
     buffer: Vec<__m512>,
     /// Depth of this thread's [`with_constant_weights`] scopes.
     scopes: usize,
+    /// The outermost scope's memory (addresses): only weights inside it
+    /// are kept.
+    within: core::ops::Range<usize>,
     /// The layers packed in the scope, and where their packed weights
     /// start in `buffer` (values).
     kept: [Option<(LayerKey, usize)>; KEPT_LAYERS],
@@ -203,7 +206,9 @@ impl Packing {
     /// packed there already; `None` without room (or without the buffer).
     fn place(&mut self, key: LayerKey, len: usize, keep: bool) -> Option<(usize, bool)> {
         let capacity = self.buffer.len() * 16;
-        if !keep || self.scopes == 0 {
+        let (w, n_in, n_out) = key;
+        let inside = self.within.start <= w && n_in * n_out * 4 <= self.within.end.saturating_sub(w);
+        if !keep || self.scopes == 0 || !inside {
             return (len <= capacity.saturating_sub(self.used)).then_some((self.used, false));
         }
         if let Some((_, at)) = self.kept.iter().flatten().find(|(k, _)| *k == key) {
@@ -224,24 +229,33 @@ impl Packing {
 std::thread_local! {
     /// The thread's packing buffer for [`forward_panels`].
     static PACKING: core::cell::RefCell<Packing> = const {
-        core::cell::RefCell::new(Packing { buffer: Vec::new(), scopes: 0, kept: [None; KEPT_LAYERS], used: 0 })
+        core::cell::RefCell::new(Packing {
+            buffer: Vec::new(),
+            scopes: 0,
+            within: 0..0,
+            kept: [None; KEPT_LAYERS],
+            used: 0,
+        })
     };
 }
 
 /// Runs `f` with this thread's [`dense_forward_layer`] calls keeping the
 /// weights they pack for panels (what a prediction over many samples in
-/// chunks would pack once per chunk), keyed by the weights' address and
-/// shape; they are forgotten when the outermost scope ends (also on a
-/// panic). Inside a scope, [`dense_forward`] packs after the kept layers,
-/// or by unit blocks when they leave no room.
+/// chunks would pack once per chunk) when the weights lie in `within` (a
+/// range of addresses: the network's own memory), keyed by the weights'
+/// address and shape; they are forgotten when the outermost scope ends
+/// (also on a panic). Weights elsewhere (a layer built on the stack during
+/// the forward pass) are packed on each call. Inside a scope,
+/// [`dense_forward`] never uses a kept packing, and packs after the kept
+/// layers, or goes by unit blocks when they leave no room. A scope inside
+/// another keeps what lies in the outermost one's `within`.
 ///
 /// # Safety
-/// While `f` runs, the values of any weights that [`dense_forward_layer`]
-/// reads on this thread do not change, and no other weights of the same
-/// shape come to lie at their address (as when the layers are borrowed
-/// shared for the whole scope): a kept packing is used without looking at
-/// the weights again.
-pub unsafe fn with_constant_weights<R>(f: impl FnOnce() -> R) -> R {
+/// While `f` runs, the memory `within` does not change (as when it is a
+/// value borrowed shared for the whole scope that holds no `Cell`,
+/// `RefCell` or other interior mutability around weights that `f` changes):
+/// a kept packing is used without looking at the weights again.
+pub unsafe fn with_constant_weights<R>(within: core::ops::Range<usize>, f: impl FnOnce() -> R) -> R {
     struct Scope(bool);
     impl Drop for Scope {
         fn drop(&mut self) {
@@ -252,12 +266,23 @@ pub unsafe fn with_constant_weights<R>(f: impl FnOnce() -> R) -> R {
                     if packing.scopes == 0 {
                         packing.kept = [None; KEPT_LAYERS];
                         packing.used = 0;
+                        packing.within = 0..0;
                     }
                 });
             }
         }
     }
-    let entered = PACKING.try_with(|packing| packing.try_borrow_mut().map(|mut p| p.scopes += 1).is_ok());
+    let entered = PACKING.try_with(|packing| {
+        packing
+            .try_borrow_mut()
+            .map(|mut p| {
+                if p.scopes == 0 {
+                    p.within = within;
+                }
+                p.scopes += 1;
+            })
+            .is_ok()
+    });
     let _scope = Scope(entered == Ok(true));
     f()
 }
