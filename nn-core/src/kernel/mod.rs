@@ -593,9 +593,11 @@ pub(crate) mod x86_tests {
                 }
             };
             run(&layers);
-            // SAFETY: the weights do not change inside the scopes below
-            // (until the one that changes them through `dense_forward`,
-            // which never uses a kept packing).
+            // SAFETY: the weights do not change inside the scopes below,
+            // but in the second one between the `dense_forward_layer`
+            // calls: there `dense_forward` (which never uses a kept
+            // packing) reads changed weights, put back before any other
+            // call; in the third, they lie outside its memory `0..1`.
             unsafe { with_constant_weights(everywhere(), || with_constant_weights(0..0, || run(&layers))) };
             let mut layers = layers;
             let (n_in, n_out) = shapes[2];
