@@ -145,6 +145,7 @@ pub(crate) fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32]
 /// While `f` runs, `network`'s memory does not change: it is borrowed
 /// shared, and `f` changes no weights inside it through interior
 /// mutability (`nn_kernels::x86::avx512::with_constant_weights`).
+#[cfg(feature = "alloc")]
 pub(crate) unsafe fn with_constant_weights<T: ?Sized, R>(network: &T, f: impl FnOnce() -> R) -> R {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if active() == Kernels::Avx512 {
