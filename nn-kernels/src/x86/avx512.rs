@@ -105,6 +105,24 @@ type Partial = [[[__m512; NP]; MR]; SAMPLE_BLOCK / MR];
 /// # Panics
 /// If a slice is too short for `batch = z.len() / n_out` rows.
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    forward_any(x, w, b, z, n_in, n_out, false)
+}
+
+/// [`dense_forward`] for a layer's own weights: inside a
+/// [`with_constant_weights`] scope of this thread, weights that lie in the
+/// scope's memory have their packing for the panels kept (for up to 8
+/// layers that fit the packing buffer together) until the scope ends, so
+/// that the chunks of one prediction over many samples pack each layer
+/// once. Otherwise, [`dense_forward`].
+///
+/// # Panics
+/// If a slice is too short for `batch = z.len() / n_out` rows.
+pub fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    forward_any(x, w, b, z, n_in, n_out, true)
+}
+
+/// [`dense_forward`], keeping the packed weights in a scope if `keep`.
+fn forward_any(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize, keep: bool) {
     assert!(available());
     if n_out == 0 {
         return;
@@ -119,28 +137,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
     if batch < MIN_BATCH || n_in < 8 {
         return super::dense_forward(x, w, b, z, n_in, n_out);
     }
-    forward_batch(x, w, b, z, batch, n_in, n_out, false)
-}
-
-/// [`dense_forward`] for a layer's own weights: inside a
-/// [`with_constant_weights`] scope of this thread, weights that lie in the
-/// scope's memory have their packing for the panels kept (for up to 8
-/// layers that fit the packing buffer together) until the scope ends, so
-/// that the chunks of one prediction over many samples pack each layer
-/// once. Otherwise, [`dense_forward`].
-///
-/// # Panics
-/// If a slice is too short for `batch = z.len() / n_out` rows.
-pub fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
-    assert!(available());
-    if n_out == 0 {
-        return;
-    }
-    let batch = z.len() / n_out;
-    if batch < PANEL_MIN_BATCH || n_in < 8 {
-        return dense_forward(x, w, b, z, n_in, n_out);
-    }
-    forward_batch(x, w, b, z, batch, n_in, n_out, true)
+    forward_batch(x, w, b, z, batch, n_in, n_out, keep)
 }
 
 /// A batch of at least [`MIN_BATCH`] samples of at least 8 inputs: by
@@ -435,9 +432,9 @@ unsafe fn forward_blocks(
 /// The batch by panels: the whole layer's weights packed into `packed`
 /// (as [`pack`] packs a chunk, 8 units after 8 units), then for each 6
 /// samples every 8 units over all the inputs at once (no partial sums). The
-/// panel's inputs come from memory for its first 8 units and from L1 for
-/// the others; meanwhile the next panel's lines are asked for (into L2), a
-/// share with each 8 units.
+/// panel's inputs come from L2 (or memory) for its first 8 units and from
+/// L1 for the others; meanwhile the next panel's lines are asked for (into
+/// L2), a share with each 8 units.
 ///
 /// # Safety
 /// AVX-512F, AVX, FMA; `8 ≤ n_in`; `x` has `batch × n_in`, `w`
