@@ -261,44 +261,59 @@ pub(crate) fn loss_and_grad_in<N: Network, L: Loss>(
 }
 
 /// [`Network::predict_batch`]'s chunks over rayon's threads (each worker
-/// uses its own scratch memory for the layers' caches).
+/// uses its own scratch memory for the layers' caches). The batch is split
+/// in halves (on chunk boundaries) down to pieces of about a quarter of a
+/// thread's share, at least one chunk: enough pieces for rayon to even out
+/// the threads, few enough that each piece's chunks share the weights a
+/// layer packs for the AVX-512 kernels (the piece runs in a
+/// [`crate::kernel::with_constant_weights`] scope, as `predict_batch` on one
+/// thread does).
 pub(crate) fn predict_chunks<N: Network>(net: &N, x: &[f32], y: &mut [f32], batch: usize, chunk: usize) {
     let shared = Plain(net);
     let (n_in, n_out) = (N::IN, N::OUT);
+    let chunks = batch.div_ceil(chunk);
+    let piece = chunk * chunks.div_ceil(4 * rayon::current_num_threads()).max(1);
     fn split<'a>(
         x: &'a [f32],
         y: &'a mut [f32],
         batch: usize,
-        chunk: usize,
+        (chunk, piece): (usize, usize),
         (n_in, n_out): (usize, usize),
         f: &(impl Fn(&[f32], &mut [f32], usize) + Sync),
     ) {
-        if batch <= chunk {
+        if batch <= piece {
             return f(x, y, batch);
         }
         // halves on a chunk boundary
         let half = batch.div_ceil(chunk) / 2 * chunk;
         let (xa, xb) = x.split_at(half * n_in);
         let (ya, yb) = y.split_at_mut(half * n_out);
-        join(|| split(xa, ya, half, chunk, (n_in, n_out), f), || split(xb, yb, batch - half, chunk, (n_in, n_out), f));
+        let sizes = (chunk, piece);
+        join(|| split(xa, ya, half, sizes, (n_in, n_out), f), || split(xb, yb, batch - half, sizes, (n_in, n_out), f));
     }
-    split(x, y, batch, chunk, (n_in, n_out), &|x, y, n| {
+    split(x, y, batch, (chunk, piece), (n_in, n_out), &|x, y, n| {
         // Sized for a whole chunk whatever `n`, so that a thread's scratch
         // memory fits the next call's chunk too (no allocation after the first).
         crate::scratch::with_scratch(chunk * N::CACHE, |cache| {
-            let mut s = 0;
-            while s < n {
-                let m = chunk.min(n - s);
-                let cache = &mut cache[..m * N::CACHE];
-                shared.get().forward(
-                    &x[s * n_in..(s + m) * n_in],
-                    &mut y[s * n_out..(s + m) * n_out],
-                    cache,
-                    m,
-                    &mut Mode::Eval,
-                );
-                s += m;
-            }
+            let chunks = || {
+                let mut s = 0;
+                while s < n {
+                    let m = chunk.min(n - s);
+                    let cache = &mut cache[..m * N::CACHE];
+                    shared.get().forward(
+                        &x[s * n_in..(s + m) * n_in],
+                        &mut y[s * n_out..(s + m) * n_out],
+                        cache,
+                        m,
+                        &mut Mode::Eval,
+                    );
+                    s += m;
+                }
+            };
+            // SAFETY: the network is borrowed shared for the whole call
+            // (`net`), and its layers' forward passes change no weights
+            // inside it (the built-in layers hold them in plain arrays).
+            unsafe { crate::kernel::with_constant_weights(shared.get(), chunks) }
         })
     });
 }

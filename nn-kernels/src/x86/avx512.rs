@@ -33,6 +33,16 @@
 //!     between chunks in a stack buffer, unrounded, so chunking does not
 //!     change the result. The first pass over a chunk of inputs (units 0–7)
 //!     prefetches the next 6 samples' chunk.
+//! - *By nonzero inputs* ([`nonzero`]), before the panels when the inputs
+//!   are mostly zeros (MNIST's pixels, a ReLU layer's outputs): among a
+//!   batch's first 18 samples, taken 3 at a time, at most half the inputs
+//!   nonzero in any of the 3 (35% below 256 samples), and the layer's
+//!   weights transposed fit the packing buffer and are finite. The weights
+//!   are packed transposed, and each input that is zero in all of 3 samples
+//!   is skipped; the sums are the dense kernels' in the same order, so the
+//!   same bits (the one exception, a zero's sign after a product below
+//!   2⁻¹⁵⁰, is in [`nonzero`]). On MNIST's test set (784 → 128, Ice Lake,
+//!   paired runs) 1.8× as fast as by panels at 10,000 samples, 1.6× at 256.
 //! - A single sample: the parent module's rotated kernel (4 rows of the
 //!   weights per pass in aligned 32-byte loads, the sums rotated by the
 //!   rows' offset) when a row is a multiple of 8 values, else blocks of
@@ -49,6 +59,8 @@
 use core::arch::x86_64::*;
 
 use super::hsum;
+
+pub mod nonzero;
 
 /// Whether the CPU has AVX-512F and AVX-512VL (32 vector registers for
 /// 256-bit code too) as well as AVX and FMA (checked once by `std`, then a
@@ -149,38 +161,94 @@ fn forward_any(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_ou
 #[allow(clippy::too_many_arguments)]
 fn forward_batch(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], batch: usize, n_in: usize, n_out: usize, keep: bool) {
     assert!(x.len() >= batch * n_in && w.len() >= n_out * n_in && b.len() >= n_out && z.len() >= batch * n_out);
-    let (x, w, b, z) = (x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr());
     let packed_len = n_out.div_ceil(2 * NP) * 2 * NP * (n_in - n_in % 8);
-    if batch >= PANEL_MIN_BATCH && n_in <= PANEL_INPUTS && packed_len <= PANEL_FLOATS {
-        let by_panels = PACKING.try_with(|packing| {
+    if batch >= PANEL_MIN_BATCH && n_in <= PANEL_INPUTS {
+        let transposed_len = nonzero::packed_len(n_in, n_out);
+        // SAFETY: AVX-512F is available (asserted by the callers), the batch
+        // in bounds (asserted above), 8 ≤ n_in ≤ PANEL_INPUTS.
+        let sparse = transposed_len <= PANEL_FLOATS
+            && std::is_x86_feature_detected!("bmi2")
+            && unsafe { nonzero::sparse_enough(x.as_ptr(), batch, n_in) };
+        let (x, w, b, z) = (x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr());
+        let done = PACKING.try_with(|packing| {
             let Ok(mut packing) = packing.try_borrow_mut() else { return false };
-            let Some((at, packed)) = packing.place((w as usize, n_in, n_out), packed_len, keep) else { return false };
+            if sparse {
+                let key = (w as usize, n_in, n_out, Layout::Transposed);
+                if let Some((at, ready)) = packing.place(key, transposed_len, keep) {
+                    // SAFETY: as below, for `transposed_len` values.
+                    let buffer = unsafe { packing.buffer.as_mut_ptr().cast::<f32>().add(at) };
+                    let finite = ready.unwrap_or_else(|| {
+                        // SAFETY: the weights are in bounds (asserted), and
+                        // `place` leaves room for `transposed_len` values.
+                        let finite = unsafe { nonzero::pack(w, n_in, n_out, buffer) };
+                        #[cfg(test)]
+                        PACKED_TRANSPOSED.with(|c| c.set(c.get() + 1));
+                        packing.record(key, finite);
+                        finite
+                    });
+                    if finite {
+                        // SAFETY: AVX-512F, AVX and FMA are available, the
+                        // slices long enough (asserted), 8 ≤ n_in ≤
+                        // PANEL_INPUTS, and `buffer` (64-byte aligned: `at`
+                        // is a multiple of 16 values of a `__m512` buffer)
+                        // holds these weights packed by `nonzero::pack`.
+                        unsafe { nonzero::forward(x, b, z, (batch, n_in, n_out), buffer) };
+                        #[cfg(test)]
+                        BY_NONZERO.with(|c| c.set(c.get() + 1));
+                        return true;
+                    }
+                }
+            }
+            if packed_len > PANEL_FLOATS {
+                return false;
+            }
+            let key = (w as usize, n_in, n_out, Layout::Panels);
+            let Some((at, ready)) = packing.place(key, packed_len, keep) else { return false };
             // SAFETY: AVX-512F, AVX and FMA are available and the slices
             // long enough (asserted); `place` leaves room for `packed_len`
             // values from `at` (a multiple of 16) in the buffer (of
-            // `__m512`: 64-byte aligned), and `packed` only if they hold
+            // `__m512`: 64-byte aligned), and says `ready` only if they hold
             // these weights, packed in this scope.
             unsafe {
                 let buffer = packing.buffer.as_mut_ptr().cast::<f32>().add(at);
-                forward_panels(x, w, b, z, (batch, n_in, n_out), buffer, packed)
+                forward_panels(x, w, b, z, (batch, n_in, n_out), buffer, ready.is_some())
             };
+            packing.record(key, true);
             true
         });
-        if by_panels == Ok(true) {
+        if done == Ok(true) {
             return;
         }
     }
+    let (x, w, b, z) = (x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr());
     // SAFETY: AVX-512F, AVX and FMA are available (asserted), and the asserts
     // above keep every read inside `x`, `w`, `b` and every write inside `z`.
     unsafe { forward_blocks(x, w, b, z, batch, n_in, n_out) }
 }
 
+#[cfg(test)]
+std::thread_local! {
+    /// Batches this thread forwarded by nonzero inputs.
+    static BY_NONZERO: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+    /// Layers this thread packed for that.
+    static PACKED_TRANSPOSED: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
 /// Layers whose packed weights a [`with_constant_weights`] scope keeps.
 const KEPT_LAYERS: usize = 8;
 
+/// How a layer's weights are packed in the buffer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// For [`forward_panels`] ([`pack`], 8 units after 8 units).
+    Panels,
+    /// For [`nonzero::forward`] ([`nonzero::pack`]).
+    Transposed,
+}
+
 /// A layer's weights as the packing buffer knows them: their address,
-/// inputs and units.
-type LayerKey = (usize, usize, usize);
+/// inputs, units and packing.
+type LayerKey = (usize, usize, usize, Layout);
 
 /// A thread's packing buffer and what it holds.
 struct Packing {
@@ -191,35 +259,46 @@ struct Packing {
     /// The outermost scope's memory (addresses): only weights inside it
     /// are kept.
     within: core::ops::Range<usize>,
-    /// The layers packed in the scope, and where their packed weights
-    /// start in `buffer` (values).
-    kept: [Option<(LayerKey, usize)>; KEPT_LAYERS],
+    /// The layers packed in the scope, where their packed weights start in
+    /// `buffer` (values), and what packing them reported
+    /// ([`nonzero::pack`]: whether the weights are finite), `None` until
+    /// [`Packing::record`].
+    kept: [Option<(LayerKey, usize, Option<bool>)>; KEPT_LAYERS],
     /// Values of `buffer` that `kept` holds (a multiple of 16).
     used: usize,
 }
 
 impl Packing {
-    /// Where to pack `len` values of the layer `key`, and whether they are
-    /// packed there already; `None` without room (or without the buffer).
-    fn place(&mut self, key: LayerKey, len: usize, keep: bool) -> Option<(usize, bool)> {
+    /// Where to pack `len` values of the layer `key`, and, if they are
+    /// packed there already, what packing them reported; `None` without
+    /// room (or without the buffer).
+    fn place(&mut self, key: LayerKey, len: usize, keep: bool) -> Option<(usize, Option<bool>)> {
         let capacity = self.buffer.len() * 16;
-        let (w, n_in, n_out) = key;
+        let (w, n_in, n_out, _) = key;
         let inside = self.within.start <= w && n_in * n_out * 4 <= self.within.end.saturating_sub(w);
         if !keep || self.scopes == 0 || !inside {
-            return (len <= capacity.saturating_sub(self.used)).then_some((self.used, false));
+            return (len <= capacity.saturating_sub(self.used)).then_some((self.used, None));
         }
-        if let Some((_, at)) = self.kept.iter().flatten().find(|(k, _)| *k == key) {
-            return Some((*at, true));
+        if let Some((_, at, report)) = self.kept.iter().flatten().find(|(k, _, _)| *k == key) {
+            return Some((*at, *report));
         }
         let at = self.used;
         if len > capacity.saturating_sub(at) {
             return None;
         }
         if let Some(slot) = self.kept.iter_mut().find(|slot| slot.is_none()) {
-            *slot = Some((key, at));
+            *slot = Some((key, at, None));
             self.used = at + len.next_multiple_of(16);
         }
-        Some((at, false))
+        Some((at, None))
+    }
+
+    /// Notes that the kept layer `key` (if kept) is now packed, and what
+    /// packing it reported.
+    fn record(&mut self, key: LayerKey, report: bool) {
+        if let Some((_, _, r)) = self.kept.iter_mut().flatten().find(|(k, _, _)| *k == key) {
+            *r = Some(report);
+        }
     }
 }
 
