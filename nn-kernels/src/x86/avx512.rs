@@ -36,9 +36,9 @@
 //! - *By nonzero inputs* ([`nonzero`]), before the panels when the inputs
 //!   are mostly zeros (MNIST's pixels, a ReLU layer's outputs): among a
 //!   batch's first 18 samples, taken 3 at a time, at most half the inputs
-//!   nonzero in any of the 3 (35% below 256 samples), and the layer's
-//!   weights transposed fit the packing buffer and are finite. The weights
-//!   are packed transposed, and each input that is zero in all of 3 samples
+//!   nonzero in any of the 3 (35% below 256 samples), for a layer of at
+//!   least 48 units whose weights transposed fit the packing buffer and
+//!   are finite. The weights are packed transposed, and each input that is zero in all of 3 samples
 //!   is skipped; the sums are the dense kernels' in the same order, so the
 //!   same bits (the one exception, a zero's sign after a product below
 //!   2⁻¹⁵⁰, is in [`nonzero`]). On MNIST's test set (784 → 128, Ice Lake,
@@ -166,7 +166,8 @@ fn forward_batch(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], batch: usize, n
         let transposed_len = nonzero::packed_len(n_in, n_out);
         // SAFETY: AVX-512F is available (asserted by the callers), the batch
         // in bounds (asserted above), 8 ≤ n_in ≤ PANEL_INPUTS.
-        let sparse = transposed_len <= PANEL_FLOATS
+        let sparse = n_out >= nonzero::MIN_UNITS
+            && transposed_len <= PANEL_FLOATS
             && std::is_x86_feature_detected!("bmi2")
             && unsafe { nonzero::sparse_enough(x.as_ptr(), batch, n_in) };
         let (x, w, b, z) = (x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr());

@@ -52,6 +52,16 @@ const CLASS_WORDS: usize = PANEL_INPUTS / 8 / 64;
 /// 1.71–1.73×.
 const SAMPLES: usize = 3;
 
+/// Fewest units for which a layer goes by nonzero inputs: each row read
+/// costs the same bookkeeping whatever its width (finding the input,
+/// broadcasting it), which narrow layers cannot pay back. Ice Lake,
+/// 2026-12-06, batch 2,048, paired with the panels (medians of 15), 784
+/// inputs 10% / 19% nonzero (27% / 47% in any of 3 samples): 8 units
+/// 0.72× / 0.52× as fast, 16 units 1.00× / 0.72×, 32 units 1.19× / 0.90×,
+/// 48 units 1.40× / 1.18×, 64 units 1.79× / 1.35×; LeNet-5's convolutions
+/// (25 → 6 units: 0.67× / 0.61×) made its `predict_batch` 0.92–0.94× as fast.
+pub(super) const MIN_UNITS: usize = 48;
+
 /// Samples whose inputs [`sparse_enough`] counts.
 const SAMPLED: usize = 6 * SAMPLES;
 
@@ -595,7 +605,7 @@ mod tests {
     }
 
     /// `dense_forward` takes a batch by nonzero inputs when the inputs are
-    /// sparse enough, the batch large enough, the thread has the packing
+    /// sparse enough, the batch large enough, the layer wide enough, the thread has the packing
     /// buffer, the packed weights fit it and the weights are finite; the
     /// other way otherwise, and always with the same bits. In a
     /// `with_constant_weights` scope the packing is kept (and used again
@@ -626,7 +636,9 @@ mod tests {
             assert!(!run(m, 784, 128, 13, &w));
             assert!(!run(m - 1, 784, 128, 15, &w)); // too few samples
             assert!(!run(256, 784, 128, 8, &w)); // half zero: 88% in any of 3
-                                                 // the packed weights too large for the buffer
+            assert!(!run(256, 784, MIN_UNITS - 1, 15, &w[..784 * (MIN_UNITS - 1)])); // too narrow
+            assert!(run(256, 784, MIN_UNITS, 15, &w[..784 * MIN_UNITS]));
+            // the packed weights too large for the buffer
             assert!(packed_len(1024, 129) > PANEL_FLOATS && packed_len(1024, 128) == PANEL_FLOATS);
             assert!(!run(256, 1024, 129, 14, &values(129 * 1024, 4, 0)));
             assert!(run(256, 1024, 128, 14, &values(128 * 1024, 4, 0)));
