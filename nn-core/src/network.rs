@@ -162,7 +162,10 @@ pub trait Network: Layer {
     /// on the first call); without, sample by sample. The outputs are the
     /// same bits as [`predict`](Network::predict) on each sample, except on
     /// targets without the AVX kernels where batches of 4 or more use the
-    /// `matrixmultiply` GEMM (summed in another order). With the `parallel`
+    /// `matrixmultiply` GEMM (summed in another order), and, on AVX-512,
+    /// the sign of a zero that only a product below 2⁻¹⁵⁰ made negative
+    /// (layers whose inputs are mostly zeros skip them there:
+    /// `nn_kernels::x86::avx512::nonzero`). With the `parallel`
     /// feature, batches of at least 256 spread their chunks over rayon's
     /// threads (same results).
     fn predict_batch(&self, xs: &[Self::Input], outputs: &mut [Self::Output]) -> Result<()> {
