@@ -38,11 +38,12 @@
 //!   batch's first 18 samples, taken 3 at a time, at most half the inputs
 //!   nonzero in any of the 3 (35% below 256 samples), for a layer of at
 //!   least 48 units whose weights transposed fit the packing buffer and
-//!   are finite. The weights are packed transposed, and each input that is zero in all of 3 samples
-//!   is skipped; the sums are the dense kernels' in the same order, so the
-//!   same bits (the one exception, a zero's sign after a product below
-//!   2⁻¹⁵⁰, is in [`nonzero`]). On MNIST's test set (784 → 128, Ice Lake,
-//!   paired runs) 1.8× as fast as by panels at 10,000 samples, 1.6× at 256.
+//!   are finite. The weights are packed transposed, and each input that is
+//!   zero in all of 3 samples is skipped; the sums are the dense kernels'
+//!   in the same order, so the same bits (the one exception, a zero's sign
+//!   after a product below 2⁻¹⁵⁰, is in [`nonzero`]). On MNIST's test set
+//!   (784 → 128, Ice Lake, paired runs) 1.74–1.87× as fast as by panels at
+//!   10,000 samples, 1.56–1.61× at 256.
 //! - A single sample: the parent module's rotated kernel (4 rows of the
 //!   weights per pass in aligned 32-byte loads, the sums rotated by the
 //!   rows' offset) when a row is a multiple of 8 values, else blocks of
@@ -366,8 +367,9 @@ pub unsafe fn with_constant_weights<R>(within: core::ops::Range<usize>, f: impl 
 
 /// Gives this thread a packing buffer of [`PANEL_FLOATS`] values (512 KiB,
 /// allocated on the first call only), so that [`dense_forward`] can take
-/// batches of layers up to that size by panels. On the Intel Xeon (Ice
-/// Lake) of the 2026-12-06 run, by panels against by unit blocks, paired
+/// batches of layers up to that size by panels or by nonzero inputs. On
+/// the Intel Xeon (Ice Lake) of the 2026-12-06 run, by panels against by
+/// unit blocks, paired
 /// runs in one process (medians of 21): this kernel alone on 784 → 128
 /// 1.11–1.13× as fast at batch 256 and 1.15–1.20× at 10,000; MNIST's
 /// forward pass (both layers) 1.05–1.06× at 128, 1.07× at 256 (the chunk

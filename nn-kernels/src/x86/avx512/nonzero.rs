@@ -70,12 +70,13 @@ const SAMPLED: usize = 6 * SAMPLES;
 /// the Ice Lake of the 2026-12-06 runs (784 → 128, random inputs, weights
 /// packed on each call, paired with the panels, medians of 15): 49% of the
 /// inputs nonzero in any of 3 samples 1.21–1.27× as fast at batch 256 and
-/// 1.35–1.39× at 2,048; 58% 0.96–1.02× and 1.36×; 66% 0.95× and 1.24×.
+/// 1.35–1.39× at 2,048; 58% 0.96–1.02× and 1.36×, 66% 0.95× and 1.24×
+/// (these two with the first, scalar, transposition of the weights).
 pub(super) const MAX_NONZERO_PERCENT: usize = 50;
 
-/// [`MAX_NONZERO_PERCENT`] below 256 samples, where packing the weights
-/// (a pass over all of them on each call) weighs more: at batch 128, 34% nonzero in
-/// any of 3 samples 1.38–1.52× as fast as the panels.
+/// [`MAX_NONZERO_PERCENT`] below 256 samples, where packing the weights (a
+/// pass over all of them on each call) weighs more: at batch 128, 34%
+/// nonzero in any of 3 samples 1.38–1.52× as fast as the panels.
 pub(super) const MAX_NONZERO_PERCENT_SHORT: usize = 35;
 
 /// Values of the packed weights of a layer: `n_in` rows of the units
