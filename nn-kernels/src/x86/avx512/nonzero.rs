@@ -9,8 +9,8 @@
 //!   3 are found with one compare per 16 inputs per sample (a bit mask), and
 //!   for each such input `i` its row of weights is loaded once, multiplied
 //!   by each sample's `x_i` and added to that sample's sums (24 registers:
-//!   3 samples × 128 units). On MNIST's test images that is 264 rows per 3
-//!   samples (88 each) read from L2 instead of 784.
+//!   3 samples × 128 units). On MNIST's first 2,000 test images that is
+//!   264 rows per 3 samples (88 each) read from L2 instead of 784.
 //!
 //! **The same sums as the dense kernels.** Their dot products keep 8
 //! partial sums (lane `j` takes the inputs `i ≡ j (mod 8)` below
@@ -44,8 +44,9 @@ const GROUP: usize = 128;
 const CLASS_WORDS: usize = PANEL_INPUTS / 8 / 64;
 
 /// Samples per pass over the weights: each row of weights that a pass
-/// reads serves all of them (MNIST's test images: 141 nonzero pixels in
-/// one, 264 in any of three, so 88 rows per sample instead of 141). On the
+/// reads serves all of them (MNIST's first 2,000 test images: 141 nonzero
+/// pixels in one, 264 in any of three, so 88 rows per sample instead of
+/// 141). On the
 /// Ice Lake of the 2026-12-06 runs (784 → 128, batch 10,000, paired with
 /// the panels): 1 sample at a time 1.39× the panels' speed, 3 at a time
 /// 1.74–1.87×; 4 or 6 at a time (64 units per pass, to stay in registers)
