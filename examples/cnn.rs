@@ -11,13 +11,6 @@
 //!
 //! Run: `cargo run --release --example cnn` (`-- --help` for the flags).
 
-use std::path::PathBuf;
-
-use clap::Parser;
-use common::OptimizerName;
-
-mod common;
-
 nn::network! {
     /// LeNet-5: two convolutions with max pooling, three dense layers.
     pub struct LeNet {
@@ -33,50 +26,15 @@ nn::network! {
     }
 }
 
-/// Train LeNet-5 on MNIST.
-#[derive(Parser, Debug)]
-#[command(version, about)]
-struct Args {
-    /// Passes over the training data (early stopping may end sooner).
-    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
-    epochs: u32,
-    /// Samples per update.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
-    batch_size: u32,
-    /// Initial learning rate (default: 2e-3 for adam and nadam, 1e-3 for rmsprop, 1e-2 for adagrad, 0.05 for the sgd family).
-    #[arg(long)]
-    lr: Option<f32>,
-    /// The optimizer.
-    #[arg(long, value_enum, default_value_t = OptimizerName::Adam)]
-    optimizer: OptimizerName,
-    /// Seed of the initialization, shuffling, validation split and dropout.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Directory for the weights, the learning curves and the summary.
-    #[arg(long, default_value = "target/cnn")]
-    out: PathBuf,
-    /// Directory holding the four MNIST .gz files.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"))]
-    data: PathBuf,
-    /// Print only the final result.
-    #[arg(long)]
-    quiet: bool,
-}
-
 fn main() {
-    let Some(args) = common::parse_args::<Args>() else { return };
-    common::exit_on_error(common::train::<LeNet>(&common::Job {
+    nn_examples::main::<LeNet>(&nn_examples::Spec {
         name: "cnn",
+        about: "Train LeNet-5 on MNIST.",
         title: "MNIST LeNet-5, learning curves",
-        epochs: args.epochs as usize,
-        batch_size: args.batch_size as usize,
-        lr: args.lr,
+        epochs: 12,
+        out: "target/cnn",
+        data: concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"),
         sgd_lr: 0.05,
-        optimizer: args.optimizer,
-        seed: args.seed,
         patience: 5,
-        out: args.out,
-        data: args.data,
-        quiet: args.quiet,
-    }));
+    });
 }

@@ -28,8 +28,7 @@ use nn::kernel::scalar;
 use nn::prelude::*;
 use nn::Activation;
 
-mod common;
-use common::write;
+use nn_examples::write;
 
 nn::network! {
     /// The MNIST classifier (the same declaration as in the firmware).
@@ -77,8 +76,8 @@ fn main() {
     // firmware's: the host's default AVX+FMA kernels fuse multiply and add, so
     // their last bit can differ from what the device computes.
     std::env::set_var("NN_KERNEL", "scalar");
-    let Some(args) = common::parse_args::<Args>() else { return };
-    common::exit_on_error(run(&args));
+    let Some(args) = nn_examples::parse_args::<Args>() else { return };
+    nn_examples::exit_on_error(run(&args));
 }
 
 /// The output of the MNIST network for one image, with the scalar kernels called one by one.

@@ -7,13 +7,6 @@
 //!
 //! Run: `cargo run --release --example mnist` (`-- --help` for the flags).
 
-use std::path::PathBuf;
-
-use clap::Parser;
-use common::OptimizerName;
-
-mod common;
-
 nn::network! {
     /// The MNIST classifier: 784 pixels, 128 hidden units, 10 digits.
     pub struct Mnist {
@@ -23,50 +16,15 @@ nn::network! {
     }
 }
 
-/// Train the MNIST classifier of the card.
-#[derive(Parser, Debug)]
-#[command(version, about)]
-struct Args {
-    /// Passes over the training data (early stopping may end sooner).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
-    epochs: u32,
-    /// Samples per update.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
-    batch_size: u32,
-    /// Initial learning rate (default: 2e-3 for adam and nadam, 1e-3 for rmsprop, 1e-2 for adagrad, 0.1 for the sgd family).
-    #[arg(long)]
-    lr: Option<f32>,
-    /// The optimizer.
-    #[arg(long, value_enum, default_value_t = OptimizerName::Adam)]
-    optimizer: OptimizerName,
-    /// Seed of the initialization, shuffling, validation split and dropout.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Directory for the weights, the learning curves and the summary.
-    #[arg(long, default_value = "target/mnist")]
-    out: PathBuf,
-    /// Directory holding the four MNIST .gz files.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"))]
-    data: PathBuf,
-    /// Print only the final result.
-    #[arg(long)]
-    quiet: bool,
-}
-
 fn main() {
-    let Some(args) = common::parse_args::<Args>() else { return };
-    common::exit_on_error(common::train::<Mnist>(&common::Job {
+    nn_examples::main::<Mnist>(&nn_examples::Spec {
         name: "mnist",
+        about: "Train the MNIST classifier of the card.",
         title: "MNIST 784-128-10, learning curves",
-        epochs: args.epochs as usize,
-        batch_size: args.batch_size as usize,
-        lr: args.lr,
+        epochs: 30,
+        out: "target/mnist",
+        data: concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"),
         sgd_lr: 0.1,
-        optimizer: args.optimizer,
-        seed: args.seed,
         patience: 10,
-        out: args.out,
-        data: args.data,
-        quiet: args.quiet,
-    }));
+    });
 }

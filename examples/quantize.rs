@@ -28,8 +28,7 @@ use nn::fit::argmax;
 use nn::prelude::*;
 use nn::quant::{self, Int8};
 
-mod common;
-use common::write;
+use nn_examples::write;
 
 nn::network! {
     /// The MNIST classifier (the same declaration as in the firmware).
@@ -85,8 +84,8 @@ fn main() {
     // The calibration runs the f32 network: with the portable scalar kernels
     // (the firmware's), the int8 files are the same on every machine.
     std::env::set_var("NN_KERNEL", "scalar");
-    let Some(args) = common::parse_args::<Args>() else { return };
-    common::exit_on_error(run(&args));
+    let Some(args) = nn_examples::parse_args::<Args>() else { return };
+    nn_examples::exit_on_error(run(&args));
 }
 
 fn hex(y: &[f32]) -> String {

@@ -23,8 +23,6 @@ use nn::data::{mnist, one_hot};
 use nn::fit::{evaluate, Metric, Verbosity};
 use nn::prelude::*;
 
-mod common;
-
 nn::network! {
     /// LeNet-5 with five classes: a feature extractor (conv1..pool2) and a dense head (fc1..output).
     pub struct LeNet5 {
@@ -65,8 +63,8 @@ struct Args {
 }
 
 fn main() {
-    let Some(args) = common::parse_args::<Args>() else { return };
-    common::exit_on_error(run(&args));
+    let Some(args) = nn_examples::parse_args::<Args>() else { return };
+    nn_examples::exit_on_error(run(&args));
 }
 
 type Images = Vec<[f32; 784]>;
