@@ -9,7 +9,8 @@
 //! the best epoch, then a per-class report on the 10,000 test images. Writes
 //! the weights, the learning curves (SVG) and a JSON summary to `--out`.
 //!
-//! Run: `cargo run --release --example cnn` (`-- --help` for the flags).
+//! Run: `cargo run --release --example cnn` (`-- --help` for the flags,
+//! the training job and the report: `examples/support`).
 
 nn::network! {
     /// LeNet-5: two convolutions with max pooling, three dense layers.
@@ -27,7 +28,7 @@ nn::network! {
 }
 
 fn main() {
-    nn_examples::main::<LeNet>(&nn_examples::Spec {
+    nn_examples::train_main::<LeNet>(&nn_examples::Spec {
         name: "cnn",
         about: "Train LeNet-5 on MNIST.",
         title: "MNIST LeNet-5, learning curves",

@@ -6,6 +6,8 @@
 //! Writes the weights, the learning curves (SVG) and a JSON summary to `--out`.
 //!
 //! Run: `cargo run --release --example mnist` (`-- --help` for the flags).
+//! The flags, the training job and the report are the `nn-examples` crate's
+//! (`examples/support`), compiled once: a change here recompiles little.
 
 nn::network! {
     /// The MNIST classifier: 784 pixels, 128 hidden units, 10 digits.
@@ -17,7 +19,7 @@ nn::network! {
 }
 
 fn main() {
-    nn_examples::main::<Mnist>(&nn_examples::Spec {
+    nn_examples::train_main::<Mnist>(&nn_examples::Spec {
         name: "mnist",
         about: "Train the MNIST classifier of the card.",
         title: "MNIST 784-128-10, learning curves",

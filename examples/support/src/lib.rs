@@ -169,26 +169,28 @@ fn command(spec: &Spec) -> Command {
 /// one-line error on bad arguments.
 pub fn job_from_args(spec: &Spec) -> Option<Job> {
     let matches = handle(command(spec).try_get_matches())?;
-    let get = |name: &str| matches.get_one::<u32>(name).copied().unwrap_or(1) as usize;
+    // (every flag but --lr has a default)
+    let count = |name: &str| *matches.get_one::<u32>(name).expect("a default") as usize;
+    let path = |name: &str| matches.get_one::<PathBuf>(name).expect("a default").clone();
     Some(Job {
         name: spec.name,
         title: spec.title,
-        epochs: get("epochs"),
-        batch_size: get("batch_size"),
+        epochs: count("epochs"),
+        batch_size: count("batch_size"),
         lr: matches.get_one::<f32>("lr").copied(),
         sgd_lr: spec.sgd_lr,
-        optimizer: matches.get_one::<OptimizerName>("optimizer").copied().unwrap_or(OptimizerName::Adam),
-        seed: matches.get_one::<u64>("seed").copied().unwrap_or(42),
+        optimizer: *matches.get_one::<OptimizerName>("optimizer").expect("a default"),
+        seed: *matches.get_one::<u64>("seed").expect("a default"),
         patience: spec.patience,
-        out: matches.get_one::<PathBuf>("out").cloned().unwrap_or_else(|| spec.out.into()),
-        data: matches.get_one::<PathBuf>("data").cloned().unwrap_or_else(|| spec.data.into()),
+        out: path("out"),
+        data: path("data"),
         quiet: matches.get_flag("quiet"),
     })
 }
 
 /// An example's `main`: a new `N` trained and reported as the command line
 /// asks (see [`train`]); exits with status 1 on an error.
-pub fn main<N>(spec: &Spec)
+pub fn train_main<N>(spec: &Spec)
 where
     N: Network + Layer<Input = [f32; 784], Output = [f32; 10]>,
 {
