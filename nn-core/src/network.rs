@@ -604,6 +604,10 @@ pub(crate) fn loss_rows<L: Loss>(
     n_out: usize,
     total: &mut f32,
 ) -> bool {
+    #[cfg(feature = "parallel")]
+    if let Some(fused) = crate::parallel::units::loss_rows(z, y, t, dy, loss, n_out, total) {
+        return fused;
+    }
     match z {
         Some(z) => {
             loss.softmax_loss_and_grad_rows(z, y, t, dy, n_out, total);

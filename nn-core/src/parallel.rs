@@ -433,12 +433,12 @@ mod tests {
         threads: usize,
         xs: &[[f32; 64]],
         ys: &[[f32; 10]],
-    ) -> ((Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>), [usize; 4]) {
+    ) -> ((Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>), [usize; 5]) {
         use crate::Adam;
         use std::boxed::Box;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
-            let before = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 4, _>(|k| c[k].get()));
+            let before = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 5, _>(|k| c[k].get()));
             let mut net = Box::new(Wide::new(&mut rng(1)));
             let mut opt = Adam::new(1e-2);
             let mut r = rng(2);
@@ -451,7 +451,7 @@ mod tests {
             net.predict_batch(xs, &mut out).unwrap();
             let mut losses: Vec<u32> = losses;
             losses.push(l.unwrap().to_bits());
-            let after = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 4, _>(|k| c[k].get()));
+            let after = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 5, _>(|k| c[k].get()));
             let splits = core::array::from_fn(|k| after[k] - before[k]);
             ((losses, net.params().to_vec(), grad.params().to_vec(), out.as_flattened().to_vec()), splits)
         })
@@ -464,11 +464,12 @@ mod tests {
         let xs: Vec<[f32; 64]> = (0..333).map(|_| core::array::from_fn(|_| r.uniform() - 0.5)).collect();
         let ys: Vec<[f32; 10]> = (0..333).map(|i| core::array::from_fn(|k| f32::from(k == i % 10))).collect();
         let (one, none) = run_wide(1, &xs, &ys);
-        assert_eq!(none, [0; 4], "one thread does not split");
+        assert_eq!(none, [0; 5], "one thread does not split");
         for threads in [2, 3] {
             let (split, splits) = run_wide(threads, &xs, &ys);
             // forward and weight gradient by units, small forward and input
-            // gradient by samples, per-value passes by rows: all of them ran
+            // gradient by samples, per-value passes and the loss by rows:
+            // all of them ran
             assert!(splits.iter().all(|&n| n > 0), "{threads} threads: splits {splits:?}");
             assert_eq!(split.0, one.0, "{threads} threads: losses");
             assert!(split.1 == one.1, "{threads} threads: parameters after three steps");

@@ -80,9 +80,24 @@ impl Loss for CrossEntropy {
         // a time (AVX2); elsewhere (bare metal: `libm::expf` on each value)
         // row by row, with the smaller stack buffer of one row.
         if cfg!(all(feature = "std", target_arch = "x86_64")) && width > 0 && width <= ROWS_VALUES {
-            rows_at_once(z, p, t, g, width, total)
+            rows_at_once(z, p, t, g, width, |_, l| *total += l)
         } else {
             super::rows_one_by_one(self, z, p, t, g, width, total)
+        }
+    }
+    fn softmax_loss_and_grad_each(
+        &self,
+        z: &[f32],
+        p: &[f32],
+        t: &[f32],
+        g: &mut [f32],
+        width: usize,
+        losses: &mut [f32],
+    ) {
+        if cfg!(all(feature = "std", target_arch = "x86_64")) && width > 0 && width <= ROWS_VALUES {
+            rows_at_once(z, p, t, g, width, |k, l| losses[k] = l)
+        } else {
+            super::each_one_by_one(self, z, p, t, g, width, losses)
         }
     }
 }
@@ -94,13 +109,15 @@ const ROWS_VALUES: usize = 1024;
 /// the exponentials of as many rows as fit in one pass (a call per row of
 /// 10 cost more than the exponentials), then each row as
 /// `softmax_loss_and_grad` does: the same values summed in the same order,
-/// so the same bits.
-fn rows_at_once(z: &[f32], p: &[f32], t: &[f32], g: &mut [f32], width: usize, total: &mut f32) {
+/// so the same bits. Row `k`'s loss goes to `row_loss(k, loss)`, in row
+/// order.
+fn rows_at_once(z: &[f32], p: &[f32], t: &[f32], g: &mut [f32], width: usize, mut row_loss: impl FnMut(usize, f32)) {
     let row_max = |z: &[f32]| z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut buf = [0.0f32; ROWS_VALUES];
     let rows = ROWS_VALUES / width;
     let n = z.len() / width * width;
     let groups = z[..n].chunks(rows * width).zip(p.chunks(rows * width)).zip(t.chunks(rows * width));
+    let mut k = 0;
     for (((z, p), t), g) in groups.zip(g.chunks_mut(rows * width)) {
         let e = &mut buf[..z.len()];
         for (e, z) in e.chunks_exact_mut(width).zip(z.chunks_exact(width)) {
@@ -116,7 +133,8 @@ fn rows_at_once(z: &[f32], p: &[f32], t: &[f32], g: &mut [f32], width: usize, to
             for &e in e {
                 sum_exp += e;
             }
-            *total += fused_row(z, p, t, g, row_max(z), sum_exp);
+            row_loss(k, fused_row(z, p, t, g, row_max(z), sum_exp));
+            k += 1;
         }
     }
 }
@@ -150,9 +168,10 @@ mod tests {
     use super::CrossEntropy;
     use crate::{Activation, Loss, Softmax};
 
-    /// The batched rows give the bits of the row-by-row loss and gradient,
-    /// for widths below, at and above what one pass holds, batches spanning
-    /// several passes, logits of ±1000 and soft targets.
+    /// The batched rows (summed, and each row's loss) give the bits of the
+    /// row-by-row loss and gradient, for widths below, at and above what one
+    /// pass holds, batches spanning several passes, logits of ±1000 and soft
+    /// targets.
     #[test]
     fn rows_at_once_give_the_bits_of_one_row_at_a_time() {
         let mut r = crate::rng(3);
@@ -167,14 +186,16 @@ mod tests {
                 Softmax.forward(&z, &mut p, width);
                 let (mut g1, mut g2) = (std::vec![f32::NAN; n], std::vec![f32::NAN; n]);
                 let mut one = 0.0f32;
-                for k in 0..batch {
+                let mut each_one = std::vec![0.0f32; batch];
+                for (k, each) in each_one.iter_mut().enumerate() {
                     let row = k * width..(k + 1) * width;
-                    one += CrossEntropy.softmax_loss_and_grad(
+                    *each = CrossEntropy.softmax_loss_and_grad(
                         &z[row.clone()],
                         &p[row.clone()],
                         &t[row.clone()],
                         &mut g1[row],
                     );
+                    one += *each;
                 }
                 let mut all = 0.0f32;
                 CrossEntropy.softmax_loss_and_grad_rows(&z, &p, &t, &mut g2, width, &mut all);
@@ -184,6 +205,10 @@ mod tests {
                     "gradient, width {width}, batch {batch}"
                 );
                 assert!(all.is_finite());
+                let (mut g3, mut each) = (std::vec![f32::NAN; n], std::vec![f32::NAN; batch]);
+                CrossEntropy.softmax_loss_and_grad_each(&z, &p, &t, &mut g3, width, &mut each);
+                assert!(each.iter().zip(&each_one).all(|(a, b)| a.to_bits() == b.to_bits()), "losses, width {width}");
+                assert!(g1.iter().zip(&g3).all(|(a, b)| a.to_bits() == b.to_bits()), "gradient of each, width {width}");
             }
         }
     }

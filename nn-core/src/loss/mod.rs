@@ -48,7 +48,10 @@ pub use sum_squared::SumSquaredError;
 use crate::activation::softmax::softmax_backward_row;
 
 /// A loss of one sample; the network takes the mean over the batch.
-pub trait Loss {
+///
+/// A loss is `Sync` (a function of its settings, shared by reference): with
+/// the `parallel` feature a batch's rows may be computed on several threads.
+pub trait Loss: Sync {
     /// The loss of one prediction `pred` against `target` (same length).
     fn loss(&self, pred: &[f32], target: &[f32]) -> f32;
 
@@ -85,6 +88,22 @@ pub trait Loss {
     ) {
         rows_one_by_one(self, logits, probs, target, grad, width, total)
     }
+
+    /// [`softmax_loss_and_grad_rows`](Loss::softmax_loss_and_grad_rows),
+    /// but row `k`'s loss is written to `losses[k]` instead of added to a
+    /// total (so that rows computed on several threads, then added in row
+    /// order, give the bits of one thread). `losses` has one value per row.
+    fn softmax_loss_and_grad_each(
+        &self,
+        logits: &[f32],
+        probs: &[f32],
+        target: &[f32],
+        grad: &mut [f32],
+        width: usize,
+        losses: &mut [f32],
+    ) {
+        each_one_by_one(self, logits, probs, target, grad, width, losses)
+    }
 }
 
 /// The default of [`Loss::softmax_loss_and_grad_rows`].
@@ -103,6 +122,26 @@ fn rows_one_by_one<L: Loss + ?Sized>(
     let rows = logits.chunks_exact(width).zip(probs.chunks_exact(width));
     for ((z, p), (t, g)) in rows.zip(target.chunks_exact(width).zip(grad.chunks_exact_mut(width))) {
         *total += loss.softmax_loss_and_grad(z, p, t, g);
+    }
+}
+
+/// The default of [`Loss::softmax_loss_and_grad_each`].
+fn each_one_by_one<L: Loss + ?Sized>(
+    loss: &L,
+    logits: &[f32],
+    probs: &[f32],
+    target: &[f32],
+    grad: &mut [f32],
+    width: usize,
+    losses: &mut [f32],
+) {
+    if width == 0 {
+        return;
+    }
+    let rows = logits.chunks_exact(width).zip(probs.chunks_exact(width));
+    let rows = rows.zip(target.chunks_exact(width).zip(grad.chunks_exact_mut(width)));
+    for (((z, p), (t, g)), l) in rows.zip(losses) {
+        *l = loss.softmax_loss_and_grad(z, p, t, g);
     }
 }
 
@@ -126,5 +165,16 @@ impl<L: Loss + ?Sized> Loss for &L {
         total: &mut f32,
     ) {
         (**self).softmax_loss_and_grad_rows(z, p, t, g, width, total)
+    }
+    fn softmax_loss_and_grad_each(
+        &self,
+        z: &[f32],
+        p: &[f32],
+        t: &[f32],
+        g: &mut [f32],
+        width: usize,
+        losses: &mut [f32],
+    ) {
+        (**self).softmax_loss_and_grad_each(z, p, t, g, width, losses)
     }
 }
