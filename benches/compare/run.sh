@@ -12,9 +12,11 @@
 #
 # Figures are medians of repeated runs, timed by the CPU time of the working
 # thread on both sides (a shared machine's other load does not count); the
-# multi-threaded figures use wall-clock time. NN_COMPARE_ROUNDS (default 3)
-# rounds alternate between nn and PyTorch; the table shows the median of
-# each figure over the rounds.
+# multi-threaded figures use wall-clock time, their runs alternating between
+# one thread and all of them in one process, and their speed-up is the
+# median of the pairs' ratios. NN_COMPARE_ROUNDS (default 3) rounds
+# alternate between nn and PyTorch; the table shows the median of each
+# figure over the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 args=("$@")
@@ -43,14 +45,11 @@ fi
 for round in $(seq "$rounds"); do
     echo "round $round of $rounds: nn (benches/compare/figures.rs)" >&2
     cargo bench --quiet --bench figures -- "${args[@]}" >>"$out/nn.jsonl"
-    if [ "${NN_COMPARE_PARALLEL:-1}" != 0 ]; then
-        threads="$(nproc)"
-        for t in 1 "$threads"; do
-            echo "round $round of $rounds: nn, feature parallel, $t thread(s)" >&2
-            RAYON_NUM_THREADS="$t" cargo bench --quiet --features parallel --bench figures -- --only parallel "${args[@]}" |
-                sed 's/"impl": "nn"/"impl": "nn-parallel"/' >>"$out/nn.jsonl"
-            [ "$threads" -gt 1 ] || break
-        done
+    if [ "${NN_COMPARE_PARALLEL:-1}" != 0 ] && [ "$(nproc)" -gt 1 ]; then
+        # one thread and $(nproc) in turn, in one process (figures.rs)
+        echo "round $round of $rounds: nn, feature parallel, 1 and $(nproc) threads" >&2
+        RAYON_NUM_THREADS="$(nproc)" cargo bench --quiet --features parallel --bench figures -- --only parallel "${args[@]}" |
+            sed 's/"impl": "nn"/"impl": "nn-parallel"/' >>"$out/nn.jsonl"
     fi
     echo "round $round of $rounds: PyTorch ($py benches/compare/torch_figures.py)" >&2
     "$py" benches/compare/torch_figures.py "${args[@]}" >>"$out/torch.jsonl"
