@@ -89,6 +89,23 @@ fn cpu_seconds() -> Option<f64> {
     thread_cpu_seconds()
 }
 
+/// Pins the calling thread to CPU `cpu` (Linux; elsewhere nothing).
+#[cfg(feature = "parallel")]
+fn pin_to(cpu: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        extern "C" {
+            fn sched_setaffinity(pid: i32, size: usize, mask: *const u64) -> i32;
+        }
+        let mut mask = [0u64; 16];
+        mask[cpu / 64] |= 1 << (cpu % 64);
+        // SAFETY: pid 0 is the calling thread; the mask is 1,024 bits.
+        unsafe { sched_setaffinity(0, core::mem::size_of_val(&mask), mask.as_ptr()) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cpu;
+}
+
 #[cfg(target_os = "linux")]
 fn thread_cpu_seconds() -> Option<f64> {
     #[repr(C)]
@@ -222,23 +239,52 @@ fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize
 }
 
 /// The `parallel` figures: each workload run `repeats` times on a pool of
-/// one thread and on rayon's pool (`threads`) in turn, so that a change in
-/// the machine's load hits both (runs in separate processes, minutes apart,
-/// gave speed-ups from 1.48× to 1.75× for the same code); each side's
-/// figure is the median of its runs, and the speed-up the median of the
-/// pairs' ratios (`speedup_…`).
+/// one thread and on rayon's pool (`threads`, from this thread, as a
+/// program calls it) in turn, so that a change in the machine's load hits
+/// both (runs in separate processes, minutes apart, gave speed-ups from
+/// 1.48× to 1.75× for the same code); each side's figure is the median of
+/// its runs, and the speed-up the median of the pairs' ratios
+/// (`speedup_…`).
+///
+/// This thread and the 1-thread pool's are pinned to CPU 0, the 2-thread
+/// helper to CPU 1 (`NN_PIN=0`: none pinned). With `RAYON_NUM_THREADS=1`
+/// both sides run one thread, and their "speed-up" shows how far the
+/// method can be trusted: on the 2-vCPU Ice Lake of 2026-12-06, three runs
+/// unpinned gave 0.67–1.45 (the two threads on different virtual CPUs,
+/// which the host loaded differently), three pinned 0.95–1.04, and three
+/// with this thread on CPU 1 instead 0.93–1.13.
 #[cfg(feature = "parallel")]
 fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 784]], repeats: usize) {
     let threads = rayon::current_num_threads();
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool of one thread");
+    let pin = std::env::var("NN_PIN").map_or(true, |p| p != "0");
+    if pin {
+        // the 2-thread helper on CPU 1 (a thread inherits its creator's CPUs)
+        pin_to(1);
+        drop(nn::parallel::Region::open());
+        pin_to(0);
+    }
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .start_handler(move |_| {
+            if pin {
+                pin_to(0)
+            }
+        })
+        .build()
+        .expect("a pool of one thread");
     // wall clock on both sides
     WALL.store(true, std::sync::atomic::Ordering::Relaxed);
     let paired = |name: &str, samples: usize, repeats: usize, run: &mut (dyn FnMut(usize) -> f64 + Send)| {
         let (mut t1, mut tn, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
         for r in 0..=repeats {
-            // (the first pair warms up: not counted)
-            let a = one.install(|| run(r));
-            let b = run(r);
+            // (the first pair warms up: not counted; the pairs alternate
+            // which side goes first)
+            let (a, b) = if r % 2 == 0 {
+                (one.install(|| run(r)), run(r))
+            } else {
+                let b = run(r);
+                (one.install(|| run(r)), b)
+            };
             if r > 0 {
                 t1.push(a);
                 tn.push(b);
@@ -250,15 +296,14 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
         emit(&format!("speedup_{name}"), median(ratio), "×", threads);
     };
     let (mut opt, mut rng) = (Adam::new(1e-3), nn::rng(7));
-    paired("train_samples_per_s_b256", xs.len(), repeats.min(5), &mut |r| {
-        fit_epoch(net, xs, ys, 256, &mut opt, r as u64)
-    });
+    paired("train_samples_per_s_b256", xs.len(), repeats, &mut |r| fit_epoch(net, xs, ys, 256, &mut opt, r as u64));
     let mut opt = Adam::new(1e-3);
-    paired("train_step_samples_per_s_b256", xs.len() / 256 * 256, repeats.min(5), &mut |_| {
+    paired("train_step_samples_per_s_b256", xs.len() / 256 * 256, repeats, &mut |_| {
         step_pass(net, xs, ys, 256, &mut opt, &mut rng)
     });
     let mut out = vec![[0.0f32; 10]; test.len()];
-    paired("predict_b10000_samples_per_s", test.len(), repeats, &mut |_| {
+    // (a run of 10 ms or so: more of them)
+    paired("predict_b10000_samples_per_s", test.len(), 3 * repeats, &mut |_| {
         let started = Clock::start();
         net.predict_batch(test, &mut out).unwrap();
         started.seconds()
