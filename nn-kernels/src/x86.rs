@@ -957,8 +957,21 @@ pub(crate) unsafe fn sparse_block<const NV: usize>(
 /// blocks of one row (`$panel(ks, vals, b, ldb, c, accumulate, left)`
 /// computes at most `left` vectors of 8 columns and returns how many it did):
 /// one source for the AVX and the AVX-512 kernels.
+///
+/// When all rows of `b` start at the same offset from an `$align`-byte
+/// boundary (`ldb` a multiple of `$align / 4` values), the blocks start at
+/// the first column whose values do, and `$edge(ks, vals, b, ldb, c,
+/// accumulate, width)` (masked, `width < 16`) does the columns before them
+/// and those after them below `n − n % 8`: each value gets the same fused
+/// multiply-adds in the same order either way. A row of MNIST's 784 inputs
+/// is 49 cache lines, and the 188 MB array of the MNIST loader starts 16
+/// bytes past one: every 64-byte load of the first layer's weight gradient
+/// spanned two lines. On one thread of the Ice Lake of 2026-12-06 (a
+/// scratch program, 256-sample `train_step`s over 30,720 such samples,
+/// the two versions alternating in one process, medians of 9 rounds) that
+/// gradient took 555 µs before and 360 after, the step 1,104 and 858 µs.
 macro_rules! sparse_outer {
-    ($(#[$doc:meta])* $vis:vis fn $name:ident, $features:literal, $panel:path) => {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident, $features:literal, $panel:path, $edge:path, $align:literal) => {
         $(#[$doc])*
         #[target_feature(enable = $features)]
         #[allow(clippy::too_many_arguments)]
@@ -979,6 +992,10 @@ macro_rules! sparse_outer {
             let mut vals = [[0.0f32; $crate::x86::KCHUNK]; $crate::x86::GROUP];
             let mut counts = [0usize; $crate::x86::GROUP];
             let n8 = n - n % 8;
+            // columns 0..lead and lead + body..n8 by `$edge`, the blocks between
+            let lead = if ldb % ($align / 4) == 0 { ($align - b as usize % $align) % $align / 4 } else { 0 };
+            let lead = if lead < n8 { lead } else { 0 };
+            let body = (n8 - lead) / 8 * 8;
             // SAFETY (whole body): k0 + k < kk, r < m and j < n keep every access in bounds.
             unsafe {
                 let mut k0 = 0;
@@ -1002,9 +1019,18 @@ macro_rules! sparse_outer {
                             }
                             *count = cnt;
                         }
-                        let mut j0 = 0;
-                        while j0 < n8 {
-                            let jp = $crate::x86::PANEL.min(n8 - j0);
+                        for i in 0..g {
+                            let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
+                            let cr = c.add((r0 + i) * ldc);
+                            for (from, to) in [(0, lead), (lead + body, n8)] {
+                                if from < to {
+                                    $edge(ks, vals, bk.add(from), ldb, cr.add(from), acc, to - from);
+                                }
+                            }
+                        }
+                        let mut j0 = lead;
+                        while j0 < lead + body {
+                            let jp = $crate::x86::PANEL.min(lead + body - j0);
                             for i in 0..g {
                                 let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
                                 let cr = c.add((r0 + i) * ldc);
@@ -1044,7 +1070,34 @@ sparse_outer! {
     ///
     /// # Safety
     /// As [`outer_avx`].
-    fn outer_sparse_avx, "avx,fma", sparse_panel
+    fn outer_sparse_avx, "avx,fma", sparse_panel, sparse_edge, 32
+}
+
+/// The first `width < 16` columns of one row block of [`outer_sparse_avx`]:
+/// [`sparse_block`] with masked loads and stores.
+///
+/// # Safety
+/// AVX; as [`sparse_block`] for `width` columns.
+#[inline]
+#[target_feature(enable = "avx,fma")]
+unsafe fn sparse_edge(ks: &[u32], vals: &[f32], b: *const f32, ldb: usize, c: *mut f32, accumulate: bool, width: usize) {
+    // lane l of `ONES[8 - w..]` is all ones for l < w
+    const ONES: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+    debug_assert!(width < 16);
+    // SAFETY (whole body): the caller's bounds; masked-off lanes are neither
+    // read nor written.
+    unsafe {
+        for h in 0..width.div_ceil(8) {
+            let w = (width - 8 * h).min(8);
+            let mask = _mm256_loadu_si256(ONES.as_ptr().add(8 - w).cast());
+            let (b, c) = (b.add(8 * h), c.add(8 * h));
+            let mut acc = if accumulate { _mm256_maskload_ps(c, mask) } else { _mm256_setzero_ps() };
+            for (&k, &a) in ks.iter().zip(vals) {
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(a), _mm256_maskload_ps(b.add(k as usize * ldb), mask), acc);
+            }
+            _mm256_maskstore_ps(c, mask, acc);
+        }
+    }
 }
 
 /// The blocks of [`outer_sparse_avx`]: 8, 4, 2 or 1 vectors of 8 columns.

@@ -400,6 +400,67 @@ pub(crate) mod x86_tests {
         }
     }
 
+    /// The sparse gradient kernels start their blocks where the rows of `b`
+    /// (`x` for the weight gradient, `W` for the input gradient) start a
+    /// 32-byte (AVX) or 64-byte (AVX-512) boundary, and do the columns
+    /// before it and after the last block with masked loads: the same bits
+    /// from every position of the inputs and weights within a cache line,
+    /// for widths that are multiples of 16 (all rows at one offset) and
+    /// not, on the AVX and AVX-512 kernels, and the scalar result up to the
+    /// rounding of fused multiply-adds. The values lie between NaNs, which
+    /// a read outside them would carry into the result.
+    #[test]
+    fn sparse_gradients_give_the_same_bits_at_every_alignment() {
+        if !x86::available() {
+            return;
+        }
+        let wide = x86::avx512::available();
+        for (batch, n_in, n_out) in [(7, 784, 33), (64, 128, 10), (5, 48, 3), (9, 16, 17), (3, 33, 5), (4, 8, 16)] {
+            let size = (batch, n_in, n_out);
+            let dz = sparse_data(batch * n_out, 4, 6);
+            let (x0, w0) = (data(batch * n_in, 1), data(n_out * n_in, 2));
+            // the values at `shift` floats past a cache line, between NaNs
+            let place = |v: &[f32], shift: usize| {
+                let mut buffer = std::vec![f32::NAN; v.len() + 64];
+                let at = (64 - buffer.as_ptr() as usize % 64) % 64 / 4 + 16 + shift;
+                buffer[at..at + v.len()].copy_from_slice(v);
+                (buffer, at)
+            };
+            let mut first: Option<(Vec<u32>, Vec<u32>)> = None;
+            for shift in 0..16 {
+                let ((xb, xa), (wb, wa)) = (place(&x0, shift), place(&w0, (shift * 7) % 16));
+                let (x, w) = (&xb[xa..xa + x0.len()], &wb[wa..wa + w0.len()]);
+                let (mut dw, mut db) = (data(n_out * n_in, 5), data(n_out, 6));
+                x86::dense_backward_params(x, &dz, &mut dw, &mut db, n_in, n_out);
+                let mut dx = std::vec![0.0; batch * n_in];
+                x86::dense_backward_input(&dz, w, &mut dx, n_in, n_out);
+                if wide {
+                    let (mut dw2, mut db2) = (data(n_out * n_in, 5), data(n_out, 6));
+                    x86::avx512::dense_backward_params(x, &dz, &mut dw2, &mut db2, n_in, n_out);
+                    assert_eq!(bits(&dw2), bits(&dw), "avx-512 dw {size:?}, x shifted by {shift}");
+                    let mut dx2 = std::vec![0.0; batch * n_in];
+                    x86::avx512::dense_backward_input(&dz, w, &mut dx2, n_in, n_out);
+                    assert_eq!(bits(&dx2), bits(&dx), "avx-512 dx {size:?}, shifted by {shift}");
+                }
+                match &first {
+                    None => {
+                        let (mut dw3, mut db3) = (data(n_out * n_in, 5), data(n_out, 6));
+                        scalar::dense_backward_params(x, &dz, &mut dw3, &mut db3, n_in, n_out);
+                        close(&dw, &dw3, "dw", size, batch + 1);
+                        let mut dx3 = std::vec![0.0; batch * n_in];
+                        scalar::dense_backward_input(&dz, w, &mut dx3, n_in, n_out);
+                        close(&dx, &dx3, "dx", size, n_out);
+                        first = Some((bits(&dw), bits(&dx)));
+                    }
+                    Some((dw0, dx0)) => {
+                        assert_eq!(&bits(&dw), dw0, "dw {size:?}, x shifted by {shift}");
+                        assert_eq!(&bits(&dx), dx0, "dx {size:?}, W shifted by {}", (shift * 7) % 16);
+                    }
+                }
+            }
+        }
+    }
+
     /// With mostly zero gradients (the sparse backward kernels) and sizes past
     /// their panels (128 columns) and chunks (256 values of the sum).
     #[test]

@@ -883,7 +883,28 @@ super::sparse_outer! {
     ///
     /// # Safety
     /// As the AVX kernel, and AVX-512F.
-    pub(super) fn outer_sparse, "avx512f,avx,fma", sparse_panel
+    pub(super) fn outer_sparse, "avx512f,avx,fma", sparse_panel, sparse_edge, 64
+}
+
+/// The first `width < 16` columns of one row block of [`outer_sparse`]:
+/// [`sparse_block`] with masked loads and stores.
+///
+/// # Safety
+/// AVX-512F; as [`sparse_block`] for `width` columns.
+#[inline]
+#[target_feature(enable = "avx512f,avx,fma")]
+unsafe fn sparse_edge(ks: &[u32], vals: &[f32], b: *const f32, ldb: usize, c: *mut f32, accumulate: bool, width: usize) {
+    debug_assert!(width < 16);
+    let mask = ((1u32 << width) - 1) as __mmask16;
+    // SAFETY (whole body): the caller's bounds; masked-off lanes are neither
+    // read nor written.
+    unsafe {
+        let mut acc = if accumulate { _mm512_maskz_loadu_ps(mask, c) } else { _mm512_setzero_ps() };
+        for (&k, &a) in ks.iter().zip(vals) {
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(a), _mm512_maskz_loadu_ps(mask, b.add(k as usize * ldb)), acc);
+        }
+        _mm512_mask_storeu_ps(c, mask, acc);
+    }
 }
 
 /// The blocks of [`outer_sparse`]: 4, 2 or 1 registers of 16 columns, or
