@@ -1080,7 +1080,15 @@ sparse_outer! {
 /// AVX; as [`sparse_block`] for `width` columns.
 #[inline]
 #[target_feature(enable = "avx,fma")]
-unsafe fn sparse_edge(ks: &[u32], vals: &[f32], b: *const f32, ldb: usize, c: *mut f32, accumulate: bool, width: usize) {
+unsafe fn sparse_edge(
+    ks: &[u32],
+    vals: &[f32],
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    accumulate: bool,
+    width: usize,
+) {
     // lane l of `ONES[8 - w..]` is all ones for l < w
     const ONES: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
     debug_assert!(width < 16);

@@ -893,7 +893,15 @@ super::sparse_outer! {
 /// AVX-512F; as [`sparse_block`] for `width` columns.
 #[inline]
 #[target_feature(enable = "avx512f,avx,fma")]
-unsafe fn sparse_edge(ks: &[u32], vals: &[f32], b: *const f32, ldb: usize, c: *mut f32, accumulate: bool, width: usize) {
+unsafe fn sparse_edge(
+    ks: &[u32],
+    vals: &[f32],
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    accumulate: bool,
+    width: usize,
+) {
     debug_assert!(width < 16);
     let mask = ((1u32 << width) - 1) as __mmask16;
     // SAFETY (whole body): the caller's bounds; masked-off lanes are neither
