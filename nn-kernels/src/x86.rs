@@ -969,7 +969,7 @@ pub(crate) unsafe fn sparse_block<const NV: usize>(
 /// spanned two lines. On one thread of the Ice Lake of 2026-12-06 (a
 /// scratch program, 256-sample `train_step`s over 30,720 such samples,
 /// the two versions alternating in one process, medians of 9 rounds) that
-/// gradient took 555 µs before and 360 after, the step 1,104 and 858 µs.
+/// gradient took 472 µs before and 306 after, the step 921 and 751 µs.
 macro_rules! sparse_outer {
     ($(#[$doc:meta])* $vis:vis fn $name:ident, $features:literal, $panel:path, $edge:path, $align:literal) => {
         $(#[$doc])*

@@ -82,7 +82,7 @@ impl Loss for CrossEntropy {
         if cfg!(all(feature = "std", target_arch = "x86_64")) && width > 0 && width <= ROWS_VALUES {
             rows_at_once(z, p, t, g, width, |_, l| *total += l)
         } else {
-            super::rows_one_by_one(self, z, p, t, g, width, total)
+            super::one_by_one(self, z, p, t, g, width, |_, l| *total += l)
         }
     }
     fn softmax_loss_and_grad_each(
@@ -97,7 +97,7 @@ impl Loss for CrossEntropy {
         if cfg!(all(feature = "std", target_arch = "x86_64")) && width > 0 && width <= ROWS_VALUES {
             rows_at_once(z, p, t, g, width, |k, l| losses[k] = l)
         } else {
-            super::each_one_by_one(self, z, p, t, g, width, losses)
+            super::one_by_one(self, z, p, t, g, width, |k, l| losses[k] = l)
         }
     }
 }

@@ -86,7 +86,7 @@ pub trait Loss: Sync {
         width: usize,
         total: &mut f32,
     ) {
-        rows_one_by_one(self, logits, probs, target, grad, width, total)
+        one_by_one(self, logits, probs, target, grad, width, |_, l| *total += l)
     }
 
     /// [`softmax_loss_and_grad_rows`](Loss::softmax_loss_and_grad_rows),
@@ -102,46 +102,29 @@ pub trait Loss: Sync {
         width: usize,
         losses: &mut [f32],
     ) {
-        each_one_by_one(self, logits, probs, target, grad, width, losses)
+        one_by_one(self, logits, probs, target, grad, width, |k, l| losses[k] = l)
     }
 }
 
-/// The default of [`Loss::softmax_loss_and_grad_rows`].
-fn rows_one_by_one<L: Loss + ?Sized>(
+/// The defaults of [`Loss::softmax_loss_and_grad_rows`] and
+/// [`Loss::softmax_loss_and_grad_each`]: row by row, row `k`'s loss to
+/// `row_loss(k, loss)`.
+fn one_by_one<L: Loss + ?Sized>(
     loss: &L,
     logits: &[f32],
     probs: &[f32],
     target: &[f32],
     grad: &mut [f32],
     width: usize,
-    total: &mut f32,
-) {
-    if width == 0 {
-        return;
-    }
-    let rows = logits.chunks_exact(width).zip(probs.chunks_exact(width));
-    for ((z, p), (t, g)) in rows.zip(target.chunks_exact(width).zip(grad.chunks_exact_mut(width))) {
-        *total += loss.softmax_loss_and_grad(z, p, t, g);
-    }
-}
-
-/// The default of [`Loss::softmax_loss_and_grad_each`].
-fn each_one_by_one<L: Loss + ?Sized>(
-    loss: &L,
-    logits: &[f32],
-    probs: &[f32],
-    target: &[f32],
-    grad: &mut [f32],
-    width: usize,
-    losses: &mut [f32],
+    mut row_loss: impl FnMut(usize, f32),
 ) {
     if width == 0 {
         return;
     }
     let rows = logits.chunks_exact(width).zip(probs.chunks_exact(width));
     let rows = rows.zip(target.chunks_exact(width).zip(grad.chunks_exact_mut(width)));
-    for (((z, p), (t, g)), l) in rows.zip(losses) {
-        *l = loss.softmax_loss_and_grad(z, p, t, g);
+    for (k, ((z, p), (t, g))) in rows.enumerate() {
+        row_loss(k, loss.softmax_loss_and_grad(z, p, t, g));
     }
 }
 
