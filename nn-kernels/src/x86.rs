@@ -1073,8 +1073,9 @@ sparse_outer! {
     fn outer_sparse_avx, "avx,fma", sparse_panel, sparse_edge, 32
 }
 
-/// The first `width < 16` columns of one row block of [`outer_sparse_avx`]:
-/// [`sparse_block`] with masked loads and stores.
+/// `width < 16` columns of one row of [`outer_sparse_avx`] (those before its
+/// aligned blocks, or after them): [`sparse_block`] with masked loads and
+/// stores.
 ///
 /// # Safety
 /// AVX; as [`sparse_block`] for `width` columns.

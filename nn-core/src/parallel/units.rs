@@ -259,9 +259,11 @@ pub(crate) fn rows_of(width: usize, batch: usize, a: &mut [f32], f: &(dyn Fn(usi
 }
 
 /// Fewest values (`batch × width`) of a loss split by rows: MNIST's 256 × 10
-/// (2,560) split, its softmax cross-entropy 30 µs on one thread and 19 µs
-/// on two (timers around it, medians of 15 rounds, the Ice Lake of
-/// 2026-12-06).
+/// (2,560) split, its softmax cross-entropy 29.9 µs on the calling thread
+/// alone and 18.6 µs split over two (timers around it in a 2-thread step,
+/// the two alternating in one process, medians of 15 rounds, the Ice Lake
+/// of 2026-12-06 in a loaded hour; 21.2 µs on one thread and 12.8 split in
+/// a quieter one).
 pub const SPLIT_MIN_LOSS_VALUES: usize = 1 << 11;
 
 /// Rows whose losses one round of [`loss_rows`] holds (on the stack).

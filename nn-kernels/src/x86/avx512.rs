@@ -886,8 +886,9 @@ super::sparse_outer! {
     pub(super) fn outer_sparse, "avx512f,avx,fma", sparse_panel, sparse_edge, 64
 }
 
-/// The first `width < 16` columns of one row block of [`outer_sparse`]:
-/// [`sparse_block`] with masked loads and stores.
+/// `width < 16` columns of one row of [`outer_sparse`] (those before its
+/// aligned blocks, or after them): [`sparse_block`] with masked loads and
+/// stores.
 ///
 /// # Safety
 /// AVX-512F; as [`sparse_block`] for `width` columns.
