@@ -389,8 +389,7 @@ pub fn train_model(
         })).collect::<Vec<_>>(),
     });
     let summary_path = job.out.join("summary.json");
-    std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
-        .map_err(|e| format!("{}: {e}", summary_path.display()))?;
+    write(&summary_path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
     say(format!("wrote {}, {} and {}", weights.display(), curves.display(), summary_path.display()));
     Ok(())
 }
