@@ -253,6 +253,12 @@ fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize
 /// unpinned gave 0.67–1.45 (the two threads on different virtual CPUs,
 /// which the host loaded differently), three pinned 0.95–1.04, and three
 /// with this thread on CPU 1 instead 0.93–1.13.
+///
+/// After each pair, a pair of [`registers_only`] (one thread, then halves
+/// on two, in the pair's order) measures what the two CPUs give at that
+/// moment: `ceiling_…` is the median of those pairs' ratios. In one
+/// `--quick` run on that machine the ceiling went from 1.77× to 1.19× within
+/// a minute, and the workloads' speed-ups with it.
 #[cfg(feature = "parallel")]
 fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 784]], repeats: usize) {
     let threads = rayon::current_num_threads();
@@ -274,40 +280,104 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
         .expect("a pool of one thread");
     // wall clock on both sides
     WALL.store(true, std::sync::atomic::Ordering::Relaxed);
-    let paired = |name: &str, samples: usize, repeats: usize, run: &mut (dyn FnMut(usize) -> f64 + Send)| {
-        let (mut t1, mut tn, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
-        for r in 0..=repeats {
-            // (the first pair warms up: not counted; the pairs alternate
-            // which side goes first)
-            let (a, b) = if r % 2 == 0 {
-                (one.install(|| run(r)), run(r))
-            } else {
-                let b = run(r);
-                (one.install(|| run(r)), b)
-            };
-            if r > 0 {
-                t1.push(a);
-                tn.push(b);
-                ratio.push(a / b);
-            }
-        }
-        emit(name, samples as f64 / median(t1), "samples/s", 1);
-        emit(name, samples as f64 / median(tn), "samples/s", threads);
-        emit(&format!("speedup_{name}"), median(ratio), "×", threads);
+    // The machine's own ceiling at that moment: arithmetic in registers on
+    // one thread, or in halves on two (`registers_only`).
+    let ceiling = || {
+        let started = Clock::start();
+        let (a, b) = nn::parallel::region(|| {
+            nn::parallel::team::join(|| registers_only(CEILING_STEPS / 2), || registers_only(CEILING_STEPS / 2))
+        });
+        std::hint::black_box(a + b);
+        started.seconds()
     };
+    let paired =
+        |name: &str, (samples, unit): (f64, &str), repeats: usize, run: &mut (dyn FnMut(usize) -> f64 + Send)| {
+            let (mut t1, mut tn, mut ratio, mut ceilings) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for r in 0..=repeats {
+                // (the first pair warms up: not counted; the pairs alternate
+                // which side goes first; a pair of the ceiling follows each)
+                let ((a, b), (c1, cn)) = if r % 2 == 0 {
+                    ((one.install(|| run(r)), run(r)), (one.install(ceiling), ceiling()))
+                } else {
+                    let b = run(r);
+                    let a = one.install(|| run(r));
+                    let cn = ceiling();
+                    ((a, b), (one.install(ceiling), cn))
+                };
+                if r > 0 {
+                    t1.push(a);
+                    tn.push(b);
+                    ratio.push(a / b);
+                    ceilings.push(c1 / cn);
+                }
+            }
+            emit(name, samples / median(t1), unit, 1);
+            emit(name, samples / median(tn), unit, threads);
+            emit(&format!("speedup_{name}"), median(ratio), "×", threads);
+            emit(&format!("ceiling_{name}"), median(ceilings), "×", threads);
+        };
+    let samples = |n: usize| (n as f64, "samples/s");
     let (mut opt, mut rng) = (Adam::new(1e-3), nn::rng(7));
-    paired("train_samples_per_s_b256", xs.len(), repeats, &mut |r| fit_epoch(net, xs, ys, 256, &mut opt, r as u64));
+    paired("train_samples_per_s_b256", samples(xs.len()), repeats, &mut |r| {
+        fit_epoch(net, xs, ys, 256, &mut opt, r as u64)
+    });
     let mut opt = Adam::new(1e-3);
-    paired("train_step_samples_per_s_b256", xs.len() / 256 * 256, repeats, &mut |_| {
+    paired("train_step_samples_per_s_b256", samples(xs.len() / 256 * 256), repeats, &mut |_| {
         step_pass(net, xs, ys, 256, &mut opt, &mut rng)
     });
     let mut out = vec![[0.0f32; 10]; test.len()];
     // (a run of 10 ms or so: more of them)
-    paired("predict_b10000_samples_per_s", test.len(), 3 * repeats, &mut |_| {
+    paired("predict_b10000_samples_per_s", samples(test.len()), 3 * repeats, &mut |_| {
         let started = Clock::start();
         net.predict_batch(test, &mut out).unwrap();
         started.seconds()
     });
+}
+
+/// Steps of [`registers_only`] in one run of the ceiling: about 16 ms on one
+/// thread of the Ice Lake of 2026-12-06 (167 GFLOP/s).
+#[cfg(feature = "parallel")]
+const CEILING_STEPS: u64 = 1 << 23;
+
+/// The 2-thread ceiling of the machine, for the `parallel` rows: `steps`
+/// steps of 10 independent chains of fused multiply-adds on 16 lanes, all in
+/// registers (AVX-512 where the CPU has it, as the kernels; else plain code
+/// the compiler vectorizes as it can). Halves of it on two threads share
+/// nothing, not even a cache line, so their speed-up over one thread is
+/// what the two CPUs give at that moment: 2× on two idle cores, less when
+/// the host runs other work on the cores under the virtual CPUs.
+#[cfg(feature = "parallel")]
+fn registers_only(steps: u64) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F is available.
+        return unsafe { registers_only_avx512(steps) };
+    }
+    let (m, c) = (std::hint::black_box(0.999_9f32), 1e-4f32);
+    let mut a = [[0.0f32; 16]; 10];
+    for _ in 0..steps {
+        for a in &mut a {
+            for a in a.iter_mut() {
+                *a = *a * m + c;
+            }
+        }
+    }
+    a.iter().flatten().sum()
+}
+
+/// [`registers_only`] in AVX-512 registers.
+#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+#[target_feature(enable = "avx512f")]
+fn registers_only_avx512(steps: u64) -> f32 {
+    use std::arch::x86_64::*;
+    let (m, c) = (_mm512_set1_ps(std::hint::black_box(0.999_9)), _mm512_set1_ps(1e-4));
+    let mut a = [_mm512_setzero_ps(); 10];
+    for _ in 0..steps {
+        for a in &mut a {
+            *a = _mm512_fmadd_ps(*a, m, c);
+        }
+    }
+    a.iter().map(|&a| _mm512_reduce_add_ps(a)).sum()
 }
 
 fn main() {
