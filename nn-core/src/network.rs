@@ -167,11 +167,15 @@ pub trait Network: Layer {
     /// (layers whose inputs are mostly zeros skip them there:
     /// `nn_kernels::x86::avx512::nonzero`). With the `parallel`
     /// feature, batches of at least 256 spread their chunks over rayon's
-    /// threads (same results).
+    /// threads (same results; on a pool of two, this thread and the
+    /// helper of `nn_core::parallel::Region`).
     fn predict_batch(&self, xs: &[Self::Input], outputs: &mut [Self::Output]) -> Result<()> {
         check_len("outputs", xs.len(), outputs.len())?;
         #[cfg(feature = "parallel")]
         if crate::parallel::chunks_for(xs.len()) > 1 {
+            // on a pool of two threads, with the helper that training uses
+            // (a region, unless the caller has one)
+            let _team = crate::parallel::Region::open();
             let (x, y) = (bytemuck::cast_slice(xs), bytemuck::cast_slice_mut(outputs));
             crate::parallel::predict_chunks(self, x, y, xs.len(), PREDICT_CHUNK);
             return Ok(());
