@@ -256,9 +256,11 @@ fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize
 ///
 /// After each pair, a pair of [`registers_only`] (one thread, then halves
 /// on two, in the pair's order) measures what the two CPUs give at that
-/// moment: `ceiling_…` is the median of those pairs' ratios. In one
-/// `--quick` run on that machine the ceiling went from 1.77× to 1.19× within
-/// a minute, and the workloads' speed-ups with it.
+/// moment: `ceiling_…` is the median of those pairs' ratios. On that
+/// machine, it was 1.77× before the workloads of one `--quick` run and
+/// 1.19× after them, a minute later; in another, 1.06× beside a 2-thread
+/// prediction at 1.00×, where a run a few minutes before had 1.91× and
+/// 1.76×.
 #[cfg(feature = "parallel")]
 fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 784]], repeats: usize) {
     let threads = rayon::current_num_threads();
