@@ -6,7 +6,8 @@
 //! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|cnn|parallel|kernels|callgrind]`
 //! (with `--features parallel`: also training at batch 256, with `fit` and with
 //! `train_step` alone, and inference at batch 10,000, on one thread and on
-//! rayon's threads in turn; set `RAYON_NUM_THREADS` to choose how many).
+//! rayon's threads in turn, each pair followed by one of the machine's own
+//! 2-thread ceiling, `ceiling_*`; set `RAYON_NUM_THREADS` to choose how many).
 //!
 //! Each figure is the median of `--repeats` timed runs, timed by the CPU time
 //! of the thread (so that other processes on a shared machine do not count;
