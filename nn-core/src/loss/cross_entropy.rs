@@ -76,14 +76,7 @@ impl Loss for CrossEntropy {
         width: usize,
         total: &mut f32,
     ) {
-        // Many rows' exponentials in one pass pay where they are taken 8 at
-        // a time (AVX2); elsewhere (bare metal: `libm::expf` on each value)
-        // row by row, with the smaller stack buffer of one row.
-        if cfg!(all(feature = "std", target_arch = "x86_64")) && width > 0 && width <= ROWS_VALUES {
-            rows_at_once(z, p, t, g, width, |_, l| *total += l)
-        } else {
-            super::one_by_one(self, z, p, t, g, width, |_, l| *total += l)
-        }
+        each_row(z, p, t, g, width, |_, l| *total += l)
     }
     fn softmax_loss_and_grad_each(
         &self,
@@ -94,11 +87,20 @@ impl Loss for CrossEntropy {
         width: usize,
         losses: &mut [f32],
     ) {
-        if cfg!(all(feature = "std", target_arch = "x86_64")) && width > 0 && width <= ROWS_VALUES {
-            rows_at_once(z, p, t, g, width, |k, l| losses[k] = l)
-        } else {
-            super::one_by_one(self, z, p, t, g, width, |k, l| losses[k] = l)
-        }
+        each_row(z, p, t, g, width, |k, l| losses[k] = l)
+    }
+}
+
+/// The fused softmax and cross-entropy of each row, row `k`'s loss to
+/// `row_loss(k, loss)` in row order. Many rows' exponentials in one pass
+/// ([`rows_at_once`]) pay where they are taken 8 at a time (AVX2);
+/// elsewhere (bare metal: `libm::expf` on each value) row by row, with the
+/// smaller stack buffer of one row.
+fn each_row(z: &[f32], p: &[f32], t: &[f32], g: &mut [f32], width: usize, row_loss: impl FnMut(usize, f32)) {
+    if cfg!(all(feature = "std", target_arch = "x86_64")) && width > 0 && width <= ROWS_VALUES {
+        rows_at_once(z, p, t, g, width, row_loss)
+    } else {
+        super::one_by_one(&CrossEntropy, z, p, t, g, width, row_loss)
     }
 }
 
