@@ -3,7 +3,7 @@
 //! Adam, `CrossEntropy`), and LeNet-5 (`cnn_*` figures: the network of
 //! `examples/cnn.rs`), one JSON object per line on stdout.
 //!
-//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|cnn|parallel|kernels|callgrind]`
+//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|cnn|parallel|kernels|callgrind|steps]`
 //! (with `--features parallel`: also training at batch 256, with `fit` and with
 //! `train_step` alone, and inference at batch 10,000, on one thread and on
 //! rayon's threads in turn, each pair followed by one of the machine's own
@@ -13,7 +13,8 @@
 //! of the thread (so that other processes on a shared machine do not count;
 //! `NN_CLOCK=wall` for wall-clock time, which multi-threaded figures always use).
 //! `--only kernels` times the dense kernels alone after measuring the
-//! hardware's bounds (`--quick` skips the bounds).
+//! hardware's bounds (`--quick` skips the bounds). `--only steps` (with
+//! `parallel`) runs the `train_step` loop that `benches/profile.sh` samples.
 
 use std::time::Instant;
 
@@ -337,6 +338,53 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
     });
 }
 
+/// `--only steps`, the loop that `benches/profile.sh` samples with `perf`:
+/// `repeats` passes of `train_step` at batch 256 over `xs` (as the
+/// `train_step` row of `--only parallel`), on rayon's pool as
+/// `RAYON_NUM_THREADS` sets it, pinned as there (this thread on CPU 0, the
+/// 2-thread helper on CPU 1; `NN_PIN=0`: not pinned). After a first pass
+/// (not counted), it turns `perf record` on for the counted passes when
+/// `NN_PERF_CTL` and `NN_PERF_ACK` name the control and acknowledgement
+/// FIFOs of `perf record --control`, so that loading the data stays out of
+/// the profile. Emits the passes' steps and their wall-clock µs per step.
+#[cfg(feature = "parallel")]
+fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
+    use std::io::{BufRead, Write};
+    let pin = std::env::var("NN_PIN").map_or(true, |p| p != "0");
+    if pin {
+        pin_to(1);
+        drop(nn::parallel::Region::open());
+        pin_to(0);
+    }
+    // perf's control FIFO: write a command, wait for its "ack".
+    let fifos = std::env::var("NN_PERF_CTL").ok().zip(std::env::var("NN_PERF_ACK").ok());
+    let mut perf = fifos.map(|(ctl, ack)| {
+        let ctl = std::fs::OpenOptions::new().write(true).open(ctl).expect("perf's control FIFO");
+        let ack = std::io::BufReader::new(std::fs::File::open(ack).expect("perf's acknowledgement FIFO"));
+        (ctl, ack)
+    });
+    let mut command = |what: &str| {
+        if let Some((ctl, ack)) = perf.as_mut() {
+            writeln!(ctl, "{what}").expect("perf's control FIFO");
+            let mut line = String::new();
+            ack.read_line(&mut line).expect("perf's acknowledgement");
+        }
+    };
+    let (mut opt, mut rng) = (Adam::new(1e-3), nn::rng(7));
+    step_pass(net, xs, ys, 256, &mut opt, &mut rng);
+    let started = Instant::now();
+    command("enable");
+    for _ in 0..repeats {
+        step_pass(net, xs, ys, 256, &mut opt, &mut rng);
+    }
+    command("disable");
+    let seconds = started.elapsed().as_secs_f64();
+    let steps = repeats * (xs.len() / 256);
+    let threads = rayon::current_num_threads();
+    emit("steps_b256_count", steps as f64, "steps", threads);
+    emit("steps_b256_us", seconds / steps as f64 * 1e6, "µs", threads);
+}
+
 /// Steps of [`registers_only`] in one run of the ceiling: about 16 ms on one
 /// thread of the Ice Lake of 2026-12-06 (167 GFLOP/s).
 #[cfg(feature = "parallel")]
@@ -428,6 +476,10 @@ fn main() {
         cnn(&data.train_images, &train_y, test, repeats);
     }
 
+    #[cfg(feature = "parallel")]
+    if args.only.as_deref() == Some("steps") {
+        steps(&mut net, xs, ys, repeats);
+    }
     #[cfg(feature = "parallel")]
     if want("parallel") {
         // rayon's pool (RAYON_NUM_THREADS, else one thread per core) against one thread
