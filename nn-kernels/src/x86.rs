@@ -101,7 +101,7 @@ pub fn dense_backward_params(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f3
 /// `dz` is the whole batch's `δ` (`batch × n_out`), `dw` and `db` hold the
 /// rows of those units only. Each value gets the bits that
 /// [`dense_backward_params`] gives it on the whole layer (the sparse kernel
-/// is chosen by the zeros of the whole `dz`, as there), so a layer's
+/// is chosen by the zeros of the whole `dz`, as there: [`zero_fraction`]), so a layer's
 /// gradient can be computed in pieces of units, on several threads.
 ///
 /// # Panics
@@ -671,9 +671,33 @@ unsafe fn outer_tail(
 /// [`outer_avx`] (after ReLU and dropout, most gradients `dz` are zero).
 const SPARSE_FROM: f32 = 0.3;
 
-/// [`outer_sparse_avx`] when at least [`SPARSE_FROM`] of `a` (all of whose
-/// values are used) is zero ([`avx512::outer_sparse`] if `wide`), else
-/// [`outer_avx`].
+/// Runs of values, and values per run, that [`zero_fraction`] reads.
+const SAMPLE_RUNS: usize = 64;
+const SAMPLE_RUN: usize = 64;
+
+/// The fraction of zeros among at most [`SAMPLE_RUNS`] runs of
+/// [`SAMPLE_RUN`] values spread evenly over `a` (all of `a` when it holds no
+/// more than that): a function of `a` alone, so every thread that computes
+/// a piece of a product chooses the kernel its neighbours choose. Counting
+/// all of a 256 × 128 `δ` took about 10 µs a step on each thread (a
+/// `perf` profile, `benches/profile.sh`).
+fn zero_fraction(a: &[f32]) -> f32 {
+    if a.is_empty() {
+        return 0.0;
+    }
+    let zeros = |run: &[f32]| run.iter().map(|&v| u32::from(v == 0.0)).sum::<u32>();
+    let (mut seen, mut zero) = (0usize, 0u32);
+    for run in a.chunks(a.len().div_ceil(SAMPLE_RUNS)) {
+        let run = &run[..run.len().min(SAMPLE_RUN)];
+        seen += run.len();
+        zero += zeros(run);
+    }
+    zero as f32 / seen as f32
+}
+
+/// [`outer_sparse_avx`] when at least [`SPARSE_FROM`] of `a_all` (the
+/// whole of `a`, all of whose values are used) is zero by [`zero_fraction`]
+/// ([`avx512::outer_sparse`] if `wide`), else [`outer_avx`].
 ///
 /// # Safety
 /// As [`outer_avx`], and AVX-512F if `wide`.
@@ -693,13 +717,12 @@ unsafe fn outer(
     accumulate: bool,
     wide: bool,
 ) {
-    let zeros = a_all.iter().filter(|&&v| v == 0.0).count();
     // a stride of a multiple of 1 KiB puts the rows read together in few
     // L1 sets (and pages): then pack
     let aliasing = |stride: usize| stride >= 256 && stride.is_multiple_of(256);
     // SAFETY: the caller's.
     unsafe {
-        if zeros as f32 >= SPARSE_FROM * a_all.len() as f32 {
+        if zero_fraction(a_all) >= SPARSE_FROM {
             if wide {
                 return avx512::outer_sparse(a, ars, aks, b, ldb, c, ldc, m, n, kk, accumulate);
             }
@@ -1150,6 +1173,28 @@ unsafe fn sparse_panel(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`zero_fraction`] counts every value of a short `a` and 64 runs of 64
+    /// spread over a long one (so a pattern confined to the unread values
+    /// is not seen: it decides a kernel's speed, never its result).
+    #[test]
+    fn zero_fraction_counts_all_of_short_slices_and_runs_of_long_ones() {
+        assert_eq!(zero_fraction(&[]), 0.0);
+        assert_eq!(zero_fraction(&[0.0, 1.0, -0.0, 2.0, 3.0]), 0.4);
+        let half: std::vec::Vec<f32> = (0..4096).map(|i| (i % 2) as f32).collect();
+        assert_eq!(zero_fraction(&half), 0.5);
+        // 256 × 128: runs 512 apart, each of its first 64 values
+        let mut long = std::vec![1.0f32; 256 * 128];
+        for run in long.chunks_mut(512) {
+            run[..16].fill(0.0);
+        }
+        assert_eq!(zero_fraction(&long), 0.25);
+        long.iter_mut().skip(64).step_by(512).for_each(|v| *v = 0.0);
+        assert_eq!(zero_fraction(&long), 0.25, "values after each run are not read");
+        // a length that does not divide: 64 chunks of ⌈10,000 / 64⌉ = 157 (the last 109)
+        let odd = std::vec![0.0f32; 10_000];
+        assert_eq!(zero_fraction(&odd), 1.0);
+    }
 
     /// [`hsum8`] gives each register's [`hsum`] bit for bit, on sums whose
     /// value depends on the order (terms of very different sizes, cancelling).
