@@ -1,25 +1,25 @@
 #!/usr/bin/env python3
 """The table of `benches/profile.sh`: CPU time per training step, by function,
-on one thread and on two, from its rounds of `perf report` outputs.
+on one thread and on two, from its runs' `perf report` outputs.
 
     profile.py [--top K] DIR
 
-DIR holds, for each round R, `t1-rR.jsonl`/`t1-rR.txt` (one thread) and
-`t2-rR.jsonl`/`t2-rR.txt` (two). Each `.jsonl` is what `figures --only
-steps` printed (the counted steps and their wall-clock µs per step), each
-`.txt` is `perf report --no-children -F period,sample,pid,sym --stdio -t
-'|'` of the same run. A sample's period is nanoseconds of CPU time (the
-`cpu-clock` event), so a function's time per step is the sum of its
-samples' periods over the number of steps. Every figure printed is the
-median over the rounds (the speed-up: of the rounds' ratios).
+DIR holds, for each run R, `rR.jsonl` (what `figures --only steps` printed:
+each side's counted steps and median wall-clock µs per step, and the median
+of the pairs' ratios) and `rR.txt` (`perf report --no-children -F
+period,sample,pid,sym --stdio -t '|'` of the same run). A sample's period
+is nanoseconds of CPU time (the `cpu-clock` event), so a function's time
+per step is the sum of its samples' periods over the number of steps.
 
-Threads are told apart by name and id: `nn-team` is the helper of
-`nn::parallel::team`; the process's first thread (the lowest id) is the
-calling thread; anything else (rayon's workers, which should sleep) is
-counted under "other threads". Two functions are waiting rather than work: the
-helper's loop `team::serve` (spinning while it has no half to run) and
-`team::join` on the calling thread (spinning until the helper's half is
-done); their samples were checked to fall in the spin loops.
+The threads tell the sides apart: `nn-one-thread` (the pool of one thread)
+is the one-thread side; `nn-team` (the helper of `nn::parallel::team`) and
+the process's first thread (the lowest id: the calling thread) are the
+two-thread side; anything else (rayon's workers, which should sleep) is
+counted under "other threads". Two functions are waiting rather than work:
+the helper's loop `team::serve` (spinning while it has no half to run, and
+for 2 ms after each two-thread pass) and `team::join` on the calling thread
+(spinning until the helper's half is done); their samples were checked to
+fall in the spin loops. Every figure printed is the median over the runs.
 """
 
 import argparse
@@ -28,7 +28,10 @@ import os
 import re
 import sys
 
+ONE = "nn-one-thread"
 HELPER = "nn-team"
+JOIN = "nn_core::parallel::team::join"
+SERVE = "nn_core::parallel::team::serve"
 
 # What the hot functions of this step are (the MNIST network on AVX-512).
 WHAT = {
@@ -36,36 +39,39 @@ WHAT = {
     "nn_kernels::x86::avx512::nonzero::group_any": "first layer forward: the sums over nonzero inputs",
     "nn_kernels::x86::avx512::nonzero::forward": "first layer forward: finding each 3 samples' nonzero inputs",
     "nn_kernels::x86::avx512::nonzero::pack": "first layer forward: packing the weights transposed",
+    "nn_kernels::x86::avx512::nonzero::sparse_enough": "first layer forward: are the inputs sparse enough?",
     "nn_core::optim::adam::adam_elements_avx512": "Adam's update",
     "nn_kernels::x86::mask::fill": "dropout masks",
     "nn_kernels::x86::outer_avx": "outer products, dense (the output layer's gradients)",
     "nn_kernels::x86::outer": "outer products: choosing the sparse or dense kernel",
     "nn_kernels::x86::backward_params": "weight gradients: the bias gradient, then an outer product",
-    "nn_kernels::x86::avx512::nonzero::sparse_enough": "first layer forward: are the inputs sparse enough?",
     "CrossEntropy::softmax_loss_and_grad_rows": "the loss and its gradient, rows at once",
     "CrossEntropy::softmax_loss_and_grad_each": "the loss and its gradient, each row (split by rows)",
     "Dropout::forward::{closure}": "dropout forward",
     "Dropout::backward::{closure}": "dropout backward",
     "ReLU::forward": "ReLU forward",
     "ReLU::backward": "ReLU backward",
+    "Softmax::forward": "softmax forward",
+    "nn_kernels::x86::exp::exp_slice": "softmax's exponentials",
+    "nn_kernels::x86::avx512::micro_any": "dense forward's register blocks (the output layer)",
     "__memmove_evex_unaligned_erms": "memcpy (outputs copied into place)",
     "__memset_evex_unaligned_erms": "memset (gradients zeroed)",
-    "nn_core::parallel::team::serve": "helper: waiting for work",
-    "nn_core::parallel::team::join": "calling thread: waiting for the helper's half",
+    SERVE: "helper: waiting for work",
+    JOIN: "calling thread: waiting for the helper's half",
 }
 
 
 def figures(path):
-    """The `--only steps` figures of one run: (steps, µs per step)."""
+    """The `--only steps` figures of one run: {(figure, threads): value}."""
     got = {}
     for line in open(path):
         line = line.strip()
         if line.startswith("{"):
             f = json.loads(line)
-            got[f["figure"]] = f["value"]
-    if "steps_b256_count" not in got:
+            got[(f["figure"], f["threads"])] = f["value"]
+    if ("steps_b256_count", 1) not in got:
         sys.exit(f"profile.py: {path} has no steps_b256_count (did `--only steps` run?)")
-    return int(got["steps_b256_count"]), got["steps_b256_us"]
+    return got
 
 
 def short(sym):
@@ -75,13 +81,14 @@ def short(sym):
     # `<nn_core::loss::cross_entropy::CrossEntropy as nn_core::loss::Loss>::f` → `CrossEntropy::f`
     sym = re.sub(r"^<(?:[\w:]+::)?(\w+)(?:<[^<>]*>)? as [\w:]+(?:<[^<>]*>)?>", r"\1", sym)
     # `team::join::Reclaim::finish` is the same wait as `team::join`
-    if sym.startswith("nn_core::parallel::team::join"):
-        sym = "nn_core::parallel::team::join"
+    if sym.startswith(JOIN):
+        sym = JOIN
     return sym
 
 
-def report(path, steps):
-    """µs per step by (thread, function) from one `perf report`."""
+def report(path, steps1, steps2):
+    """µs per step by (side, function) from one `perf report`; side is
+    "one", "calling", "helper" or "other"."""
     rows = []
     for line in open(path):
         if not line.strip() or line.startswith("#"):
@@ -94,11 +101,18 @@ def report(path, steps):
         rows.append((float(period), int(tid), comm, short(sym)))
     if not rows:
         sys.exit(f"profile.py: no samples in {path}")
-    first = min(tid for _, tid, comm, _ in rows if comm != HELPER)
+    first = min(tid for _, tid, _, _ in rows)
     by = {}
     for period, tid, comm, sym in rows:
-        thread = "helper" if comm == HELPER else "calling" if tid == first else "other"
-        by[(thread, sym)] = by.get((thread, sym), 0.0) + period / 1e3 / steps
+        if comm == ONE:
+            side, steps = "one", steps1
+        elif comm == HELPER:
+            side, steps = "helper", steps2
+        elif tid == first:
+            side, steps = "calling", steps2
+        else:
+            side, steps = "other", steps2
+        by[(side, sym)] = by.get((side, sym), 0.0) + period / 1e3 / steps
     return by
 
 
@@ -114,69 +128,70 @@ def main():
     ap.add_argument("dir")
     a = ap.parse_args()
 
-    rounds = sorted(
-        int(m.group(1)) for f in os.listdir(a.dir) if (m := re.fullmatch(r"t1-r(\d+)\.jsonl", f))
-    )
-    if not rounds:
-        sys.exit(f"profile.py: no t1-rR.jsonl in {a.dir}")
-    runs = []  # per round: (steps, wall, by) for one thread, then two
-    for r in rounds:
-        pair = []
-        for t in (1, 2):
-            steps, wall = figures(os.path.join(a.dir, f"t{t}-r{r}.jsonl"))
-            pair.append((steps, wall, report(os.path.join(a.dir, f"t{t}-r{r}.txt"), steps)))
-        runs.append(pair)
+    names = sorted(int(m.group(1)) for f in os.listdir(a.dir) if (m := re.fullmatch(r"r(\d+)\.jsonl", f)))
+    if not names:
+        sys.exit(f"profile.py: no rR.jsonl in {a.dir}")
+    runs = []  # (figures, by)
+    for r in names:
+        got = figures(os.path.join(a.dir, f"r{r}.jsonl"))
+        steps1, steps2 = got[("steps_b256_count", 1)], got[("steps_b256_count", 2)]
+        runs.append((got, report(os.path.join(a.dir, f"r{r}.txt"), steps1, steps2)))
 
-    def total(by, thread=None):
-        return sum(v for (t, _), v in by.items() if thread is None or t == thread)
+    def total(by, *sides):
+        return sum(v for (t, _), v in by.items() if t in sides)
 
-    def of(by, sym, thread=None):
-        return sum(v for (t, s), v in by.items() if s == sym and (thread is None or t == thread))
+    def of(by, sym, *sides):
+        return sum(v for (t, s), v in by.items() if s == sym and t in sides)
 
     def med(f):
-        """The median over the rounds of f(one-thread by, two-thread by)."""
-        return median([f(one[2], two[2]) for one, two in runs])
+        """The median over the runs of f(by)."""
+        return median([f(by) for _, by in runs])
 
-    steps = runs[0][0][0]
-    wall1 = median([one[1] for one, _ in runs])
-    wall2 = median([two[1] for _, two in runs])
-    ratio = median([one[1] / two[1] for one, two in runs])
-    print(f"`train_step`, batch 256, MNIST 784-128-10, {steps} steps a run, medians of {len(runs)} rounds:")
-    print(f"- wall clock: {wall1:.0f} µs a step on 1 thread, {wall2:.0f} on 2 (speed-up {ratio:.2f}×; "
-          f"the rounds: {', '.join(f'{one[1] / two[1]:.2f}×' for one, two in runs)})")
-    cpu1 = med(lambda o, t: total(o))
-    cpu2 = med(lambda o, t: total(t))
-    calling = med(lambda o, t: total(t, "calling"))
-    helper = med(lambda o, t: total(t, "helper"))
-    other = med(lambda o, t: total(t, "other"))
-    wait_c = med(lambda o, t: of(t, "nn_core::parallel::team::join", "calling"))
-    wait_h = med(lambda o, t: of(t, "nn_core::parallel::team::serve", "helper"))
-    work = med(lambda o, t: (total(t) - of(t, "nn_core::parallel::team::join", "calling")
-                             - of(t, "nn_core::parallel::team::serve", "helper")) / total(o))
+    def fig(name, threads):
+        return median([got[(name, threads)] for got, _ in runs])
+
+    two = ("calling", "helper")
+    steps = int(runs[0][0][("steps_b256_count", 1)])
+    print(f"`train_step`, batch 256, MNIST 784-128-10, {steps} steps on each side of a run, "
+          f"medians of {len(runs)} runs:")
+    print(f"- wall clock: {fig('steps_b256_us', 1):.0f} µs a step on 1 thread, {fig('steps_b256_us', 2):.0f} on 2 "
+          f"(speed-up {fig('speedup_steps_b256', 2):.2f}×, the median of the pairs' ratios; the runs': "
+          + ", ".join(f"{got[('speedup_steps_b256', 2)]:.2f}×" for got, _ in runs) + ")")
+    cpu1 = med(lambda by: total(by, "one"))
+    cpu2 = med(lambda by: total(by, *two))
     print(f"- CPU time (perf `cpu-clock` samples): {cpu1:.0f} µs a step on 1 thread; on 2, {cpu2:.0f} "
-          f"(calling thread {calling:.0f}, helper {helper:.0f}, other threads {other:.0f})")
+          f"(calling thread {med(lambda by: total(by, 'calling')):.0f}, "
+          f"helper {med(lambda by: total(by, 'helper')):.0f}; "
+          f"other threads {med(lambda by: total(by, 'other')):.0f})")
+    wait_c = med(lambda by: of(by, JOIN, "calling"))
+    wait_h = med(lambda by: of(by, SERVE, "helper"))
+    work = med(lambda by: (total(by, *two) - of(by, JOIN, "calling") - of(by, SERVE, "helper")) / total(by, "one"))
     print(f"- waiting on 2 threads: the calling thread {wait_c:.0f} µs a step, the helper {wait_h:.0f}; "
           f"the rest, the work, is {work:.2f}× the 1-thread step's CPU time")
     print()
 
-    syms = {s for one, two in runs for by in (one[2], two[2]) for _, s in by}
-    syms = sorted(syms, key=lambda s: -med(lambda o, t: of(o, s) + of(t, s)))
+    syms = {s for _, by in runs for _, s in by}
+    syms = sorted(syms, key=lambda s: -med(lambda by: of(by, s, "one", *two)))
     print("| function | what | 1 thread | 2: calling | 2: helper | 2: both | both − 1 thread |")
     print("|---|---|---:|---:|---:|---:|---:|")
     shown = syms[: a.top]
     for s in shown:
-        o = med(lambda o, t: of(o, s))
-        c = med(lambda o, t: of(t, s, "calling"))
-        h = med(lambda o, t: of(t, s, "helper"))
-        b = med(lambda o, t: of(t, s))
-        d = med(lambda o, t: of(t, s) - of(o, s))
-        print(f"| `{s}` | {WHAT.get(s, '')} | {o:.1f} | {c:.1f} | {h:.1f} | {b:.1f} | {d:+.1f} |")
-    rest1 = med(lambda o, t: total(o) - sum(of(o, s) for s in shown))
-    rest2 = med(lambda o, t: total(t) - sum(of(t, s) for s in shown))
+        cells = [
+            med(lambda by: of(by, s, "one")),
+            med(lambda by: of(by, s, "calling")),
+            med(lambda by: of(by, s, "helper")),
+            med(lambda by: of(by, s, *two)),
+        ]
+        d = med(lambda by: of(by, s, *two) - of(by, s, "one"))
+        print(f"| `{s}` | {WHAT.get(s, '')} | " + " | ".join(f"{c:.1f}" for c in cells) + f" | {d:+.1f} |")
+    rest1 = med(lambda by: total(by, "one") - sum(of(by, s, "one") for s in shown))
+    rest2 = med(lambda by: total(by, *two) - sum(of(by, s, *two) for s in shown))
     print(f"| the other {len(syms) - len(shown)} functions | | {rest1:.1f} | | | {rest2:.1f} | |")
-    print(f"| all | | {cpu1:.1f} | {calling:.1f} | {helper:.1f} | {cpu2:.1f} | {med(lambda o, t: total(t) - total(o)):+.1f} |")
+    print(f"| all | | {cpu1:.1f} | {med(lambda by: total(by, 'calling')):.1f} | "
+          f"{med(lambda by: total(by, 'helper')):.1f} | {cpu2:.1f} | "
+          f"{med(lambda by: total(by, *two) - total(by, 'one')):+.1f} |")
     print()
-    print("µs of CPU time per step (medians over the rounds, so a column need not add up to its total).")
+    print("µs of CPU time per step, medians over the runs (so a column need not add up to its total).")
 
 
 if __name__ == "__main__":

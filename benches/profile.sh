@@ -5,23 +5,26 @@
 #
 #   benches/profile.sh [--rounds R] [--passes N] [--top K] [--freq HZ]
 #
-# Runs the figures bench binary (feature `parallel`) with `--only steps`
-# under RAYON_NUM_THREADS=1 and =2 in turn, R times each (the order
-# alternating, so that a change in the machine's load hits both), each time
-# sampling the CPU time of every thread (`perf record -e cpu-clock`: a
-# software clock, so it works where a virtual machine exposes no hardware
-# counters) only while the N counted passes over the training set run
-# (perf's control FIFO; loading MNIST is left out). Prints, per function,
-# the CPU time per step on one thread and on each of the two threads, and
-# what the two threads spend waiting for each other: medians over the
-# rounds (`benches/profile.py`).
+# Runs the figures bench binary (feature `parallel`, RAYON_NUM_THREADS=2)
+# with `--only steps` R times. Each run alternates N pairs of passes over
+# the training set, one on a pool of one thread, one on two threads (as the
+# `--only parallel` table does), so that a change in the machine's load
+# hits both sides, while `perf record -e cpu-clock` samples the CPU time of
+# every thread (a software clock, so it works where a virtual machine
+# exposes no hardware counters) only during the counted pairs (perf's
+# control FIFO; loading MNIST is left out). The threads tell the sides
+# apart: `nn-one-thread` is the one-thread side, the calling thread and the
+# helper `nn-team` the two-thread side. Prints, per function, the CPU time
+# per step on one thread and on each of the two threads, and what the two
+# threads spend waiting for each other: medians over the R runs
+# (`benches/profile.py`).
 #
 # Needs perf (Debian: apt-get install linux-perf) and permission to sample
 # one's own process (/proc/sys/kernel/perf_event_paranoid at most 2).
 # Threads are pinned as in `--only parallel` (NN_PIN=0: not pinned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=3 passes=2 top=24 freq=4000
+rounds=3 passes=3 top=24 freq=4000
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
@@ -46,22 +49,14 @@ bin="$(cargo bench --features parallel --bench figures --no-run 2>&1 | sed -n 's
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-profile() { # threads, round
-    local name="t$1-r$2"
-    echo "round $2 of $rounds: perf record, $passes passes of train_step at batch 256 on $1 thread(s)" >&2
-    mkfifo "$out/$name.ctl" "$out/$name.ack"
-    RAYON_NUM_THREADS=$1 NN_PERF_CTL="$out/$name.ctl" NN_PERF_ACK="$out/$name.ack" \
-        perf record --quiet -e cpu-clock -F "$freq" -D -1 --control "fifo:$out/$name.ctl,$out/$name.ack" \
-        -o "$out/$name.data" -- "$bin" --only steps --repeats "$passes" >"$out/$name.jsonl"
-    perf report -i "$out/$name.data" --no-children -F period,sample,pid,sym --stdio -t '|' 2>/dev/null \
-        >"$out/$name.txt"
-    rm "$out/$name.data"
-}
 for round in $(seq "$rounds"); do
-    if [ $((round % 2)) = 1 ]; then
-        profile 1 "$round"; profile 2 "$round"
-    else
-        profile 2 "$round"; profile 1 "$round"
-    fi
+    echo "run $round of $rounds: perf record, $passes pairs of passes of train_step at batch 256" >&2
+    mkfifo "$out/r$round.ctl" "$out/r$round.ack"
+    RAYON_NUM_THREADS=2 NN_PERF_CTL="$out/r$round.ctl" NN_PERF_ACK="$out/r$round.ack" \
+        perf record --quiet -e cpu-clock -F "$freq" -D -1 --control "fifo:$out/r$round.ctl,$out/r$round.ack" \
+        -o "$out/r$round.data" -- "$bin" --only steps --repeats "$passes" >"$out/r$round.jsonl"
+    perf report -i "$out/r$round.data" --no-children -F period,sample,pid,sym --stdio -t '|' 2>/dev/null \
+        >"$out/r$round.txt"
+    rm "$out/r$round.data"
 done
 python3 benches/profile.py --top "$top" "$out"

@@ -14,7 +14,7 @@
 //! `NN_CLOCK=wall` for wall-clock time, which multi-threaded figures always use).
 //! `--only kernels` times the dense kernels alone after measuring the
 //! hardware's bounds (`--quick` skips the bounds). `--only steps` (with
-//! `parallel`) runs the `train_step` loop that `benches/profile.sh` samples.
+//! `parallel`) runs the `train_step` loops that `benches/profile.sh` samples.
 
 use std::time::Instant;
 
@@ -339,14 +339,18 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
 }
 
 /// `--only steps`, the loop that `benches/profile.sh` samples with `perf`:
-/// `repeats` passes of `train_step` at batch 256 over `xs` (as the
-/// `train_step` row of `--only parallel`), on rayon's pool as
-/// `RAYON_NUM_THREADS` sets it, pinned as there (this thread on CPU 0, the
-/// 2-thread helper on CPU 1; `NN_PIN=0`: not pinned). After a first pass
-/// (not counted), it turns `perf record` on for the counted passes when
-/// `NN_PERF_CTL` and `NN_PERF_ACK` name the control and acknowledgement
-/// FIFOs of `perf record --control`, so that loading the data stays out of
-/// the profile. Emits the passes' steps and their wall-clock µs per step.
+/// `repeats` pairs of passes of `train_step` at batch 256 over `xs` (the
+/// `train_step` row of `--only parallel`), one on a pool of one thread
+/// named `nn-one-thread`, one on this thread with rayon's pool (two
+/// threads: this one and the helper `nn-team`), the pairs alternating
+/// which goes first, so that a change in the machine's load hits both and
+/// the profile tells the two apart by thread. Pinned as there (this thread
+/// and the one-thread pool's on CPU 0, the helper on CPU 1; `NN_PIN=0`:
+/// not pinned). After a first pair (not counted), it turns `perf record`
+/// on for the counted pairs when `NN_PERF_CTL` and `NN_PERF_ACK` name the
+/// control and acknowledgement FIFOs of `perf record --control`, so that
+/// loading the data stays out of the profile. Emits each side's steps and
+/// median wall-clock µs per step, and the median of the pairs' ratios.
 #[cfg(feature = "parallel")]
 fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
     use std::io::{BufRead, Write};
@@ -356,6 +360,16 @@ fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
         drop(nn::parallel::Region::open());
         pin_to(0);
     }
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .thread_name(|_| "nn-one-thread".into())
+        .start_handler(move |_| {
+            if pin {
+                pin_to(0)
+            }
+        })
+        .build()
+        .expect("a pool of one thread");
     // perf's control FIFO: write a command, wait for its "ack".
     let fifos = std::env::var("NN_PERF_CTL").ok().zip(std::env::var("NN_PERF_ACK").ok());
     let mut perf = fifos.map(|(ctl, ack)| {
@@ -371,18 +385,38 @@ fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
         }
     };
     let (mut opt, mut rng) = (Adam::new(1e-3), nn::rng(7));
-    step_pass(net, xs, ys, 256, &mut opt, &mut rng);
-    let started = Instant::now();
-    command("enable");
-    for _ in 0..repeats {
-        step_pass(net, xs, ys, 256, &mut opt, &mut rng);
+    let mut pass = |on_one: bool| {
+        if on_one {
+            one.install(|| step_pass(net, xs, ys, 256, &mut opt, &mut rng))
+        } else {
+            step_pass(net, xs, ys, 256, &mut opt, &mut rng)
+        }
+    };
+    let (mut t1, mut t2, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..=repeats {
+        if r == 1 {
+            command("enable");
+        }
+        let (a, b) = if r % 2 == 0 {
+            (pass(true), pass(false))
+        } else {
+            let b = pass(false);
+            (pass(true), b)
+        };
+        if r > 0 {
+            t1.push(a);
+            t2.push(b);
+            ratio.push(a / b);
+        }
     }
     command("disable");
-    let seconds = started.elapsed().as_secs_f64();
-    let steps = repeats * (xs.len() / 256);
+    let per_pass = (xs.len() / 256) as f64;
     let threads = rayon::current_num_threads();
-    emit("steps_b256_count", steps as f64, "steps", threads);
-    emit("steps_b256_us", seconds / steps as f64 * 1e6, "µs", threads);
+    emit("steps_b256_count", repeats as f64 * per_pass, "steps", 1);
+    emit("steps_b256_count", repeats as f64 * per_pass, "steps", threads);
+    emit("steps_b256_us", median(t1) / per_pass * 1e6, "µs", 1);
+    emit("steps_b256_us", median(t2) / per_pass * 1e6, "µs", threads);
+    emit("speedup_steps_b256", median(ratio), "×", threads);
 }
 
 /// Steps of [`registers_only`] in one run of the ceiling: about 16 ms on one
