@@ -384,6 +384,8 @@ fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
             ack.read_line(&mut line).expect("perf's acknowledgement");
         }
     };
+    // wall clock on both sides, as in `--only parallel`
+    WALL.store(true, std::sync::atomic::Ordering::Relaxed);
     let (mut opt, mut rng) = (Adam::new(1e-3), nn::rng(7));
     let mut pass = |on_one: bool| {
         if on_one {
