@@ -19,12 +19,18 @@
 # threads spend waiting for each other: medians over the R runs
 # (`benches/profile.py`).
 #
+# Sampling slows the step down: on the 2-vCPU Ice Lake of 2026-12-06, the
+# one-thread step took 8% longer at the default 2,000 samples a second and
+# 17% at 4,000 (runs a minute apart, on a noisy host), and 1.4–2 times as
+# long at 10,000. So the wall-clock figures it prints are not those of
+# `benches/compare/run.sh`.
+#
 # Needs perf (Debian: apt-get install linux-perf) and permission to sample
 # one's own process (/proc/sys/kernel/perf_event_paranoid at most 2).
 # Threads are pinned as in `--only parallel` (NN_PIN=0: not pinned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=3 passes=3 top=24 freq=4000
+rounds=3 passes=4 top=24 freq=2000
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
