@@ -240,6 +240,30 @@ fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize
     median(rates)
 }
 
+/// The pinning of the `parallel` figures (unless `NN_PIN=0`): the 2-thread
+/// helper on CPU 1 and this thread on CPU 0; and a pool of one thread
+/// (named `nn-one-thread`, which `benches/profile.sh` looks for), on CPU 0.
+#[cfg(feature = "parallel")]
+fn pinned_one_thread_pool() -> rayon::ThreadPool {
+    let pin = std::env::var("NN_PIN").map_or(true, |p| p != "0");
+    if pin {
+        // the 2-thread helper on CPU 1 (a thread inherits its creator's CPUs)
+        pin_to(1);
+        drop(nn::parallel::Region::open());
+        pin_to(0);
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .thread_name(|_| "nn-one-thread".into())
+        .start_handler(move |_| {
+            if pin {
+                pin_to(0)
+            }
+        })
+        .build()
+        .expect("a pool of one thread")
+}
+
 /// The `parallel` figures: each workload run `repeats` times on a pool of
 /// one thread and on rayon's pool (`threads`, from this thread, as a
 /// program calls it) in turn, so that a change in the machine's load hits
@@ -266,22 +290,7 @@ fn train_rate(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], batch: usize
 #[cfg(feature = "parallel")]
 fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 784]], repeats: usize) {
     let threads = rayon::current_num_threads();
-    let pin = std::env::var("NN_PIN").map_or(true, |p| p != "0");
-    if pin {
-        // the 2-thread helper on CPU 1 (a thread inherits its creator's CPUs)
-        pin_to(1);
-        drop(nn::parallel::Region::open());
-        pin_to(0);
-    }
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .start_handler(move |_| {
-            if pin {
-                pin_to(0)
-            }
-        })
-        .build()
-        .expect("a pool of one thread");
+    let one = pinned_one_thread_pool();
     // wall clock on both sides
     WALL.store(true, std::sync::atomic::Ordering::Relaxed);
     // The machine's own ceiling at that moment: arithmetic in registers on
@@ -354,22 +363,7 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
 #[cfg(feature = "parallel")]
 fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
     use std::io::{BufRead, Write};
-    let pin = std::env::var("NN_PIN").map_or(true, |p| p != "0");
-    if pin {
-        pin_to(1);
-        drop(nn::parallel::Region::open());
-        pin_to(0);
-    }
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .thread_name(|_| "nn-one-thread".into())
-        .start_handler(move |_| {
-            if pin {
-                pin_to(0)
-            }
-        })
-        .build()
-        .expect("a pool of one thread");
+    let one = pinned_one_thread_pool();
     // perf's control FIFO: write a command, wait for its "ack".
     let fifos = std::env::var("NN_PERF_CTL").ok().zip(std::env::var("NN_PERF_ACK").ok());
     let mut perf = fifos.map(|(ctl, ack)| {
