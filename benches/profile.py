@@ -64,11 +64,13 @@ WHAT = {
 def figures(path):
     """The `--only steps` figures of one run: {(figure, threads): value}."""
     got = {}
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("{"):
-            f = json.loads(line)
-            got[(f["figure"], f["threads"])] = f["value"]
+    with open(path) as lines:
+        for line in lines:
+            line = line.strip()
+            if line.startswith("{"):
+                f = json.loads(line)
+                if {"figure", "threads", "value"} <= f.keys():
+                    got[(f["figure"], f["threads"])] = f["value"]
     if ("steps_b256_count", 1) not in got:
         sys.exit(f"profile.py: {path} has no steps_b256_count (did `--only steps` run?)")
     return got
@@ -90,15 +92,16 @@ def report(path, steps1, steps2):
     """µs per step by (side, function) from one `perf report`; side is
     "one", "calling", "helper" or "other"."""
     rows = []
-    for line in open(path):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("|", 3)
-        if len(parts) != 4:
-            continue
-        period, _samples, thread, sym = parts
-        tid, _, comm = thread.strip().partition(":")
-        rows.append((float(period), int(tid), comm, short(sym)))
+    with open(path) as lines:
+        for line in lines:
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("|", 3)
+            if len(parts) != 4:
+                continue
+            period, _samples, thread, sym = parts
+            tid, _, comm = thread.strip().partition(":")
+            rows.append((float(period), int(tid), comm, short(sym)))
     if not rows:
         sys.exit(f"profile.py: no samples in {path}")
     first = min(tid for _, tid, _, _ in rows)

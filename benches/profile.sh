@@ -5,6 +5,8 @@
 #
 #   benches/profile.sh [--rounds R] [--passes N] [--top K] [--freq HZ]
 #
+# (`benches/profile_test.py`, run by CI, checks the table on a canned report.)
+#
 # Runs the figures bench binary (feature `parallel`, RAYON_NUM_THREADS=2)
 # with `--only steps` R times. Each run alternates N pairs of passes over
 # the training set, one on a pool of one thread, one on two threads (as the
