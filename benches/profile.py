@@ -155,8 +155,8 @@ def main():
 
     two = ("calling", "helper")
     steps = int(runs[0][0][("steps_b256_count", 1)])
-    print(f"`train_step`, batch 256, MNIST 784-128-10, {steps} steps on each side of a run, "
-          f"medians of {len(runs)} runs:")
+    over = f"medians of {len(runs)} runs" if len(runs) > 1 else "one run"
+    print(f"`train_step`, batch 256, MNIST 784-128-10, {steps} steps on each side of a run, {over}:")
     print(f"- wall clock: {fig('steps_b256_us', 1):.0f} µs a step on 1 thread, {fig('steps_b256_us', 2):.0f} on 2 "
           f"(speed-up {fig('speedup_steps_b256', 2):.2f}×, the median of the pairs' ratios; the runs': "
           + ", ".join(f"{got[('speedup_steps_b256', 2)]:.2f}×" for got, _ in runs) + ")")
