@@ -23,8 +23,9 @@
 #
 # Sampling slows the step down: on the 2-vCPU Ice Lake of 2026-12-06, the
 # one-thread step took 8% longer at the default 2,000 samples a second and
-# 17% at 4,000 (runs a minute apart, on a noisy host), and 1.4–2 times as
-# long at 10,000. So the wall-clock figures it prints are not those of
+# 17% at 4,000 (runs a minute apart, on a noisy host), and at 10,000 a run
+# took 1,645 µs a step, about twice the 815–838 µs of runs without sampling
+# that hour. So the wall-clock figures it prints are not those of
 # `benches/compare/run.sh`.
 #
 # Needs perf (Debian: apt-get install linux-perf) and permission to sample

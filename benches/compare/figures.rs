@@ -264,6 +264,20 @@ fn pinned_one_thread_pool() -> rayon::ThreadPool {
         .expect("a pool of one thread")
 }
 
+/// Pair `r` of a paired figure: `side(true)` (the one-thread side) and
+/// `side(false)`, the one-thread side first in even pairs and second in odd
+/// ones; `(one thread, the other)`.
+#[cfg(feature = "parallel")]
+fn in_pair_order(r: usize, mut side: impl FnMut(bool) -> f64) -> (f64, f64) {
+    if r.is_multiple_of(2) {
+        let a = side(true);
+        (a, side(false))
+    } else {
+        let b = side(false);
+        (side(true), b)
+    }
+}
+
 /// The `parallel` figures: each workload run `repeats` times on a pool of
 /// one thread and on rayon's pool (`threads`, from this thread, as a
 /// program calls it) in turn, so that a change in the machine's load hits
@@ -309,14 +323,8 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
             for r in 0..=repeats {
                 // (the first pair warms up: not counted; the pairs alternate
                 // which side goes first; a pair of the ceiling follows each)
-                let ((a, b), (c1, cn)) = if r % 2 == 0 {
-                    ((one.install(|| run(r)), run(r)), (one.install(ceiling), ceiling()))
-                } else {
-                    let b = run(r);
-                    let a = one.install(|| run(r));
-                    let cn = ceiling();
-                    ((a, b), (one.install(ceiling), cn))
-                };
+                let (a, b) = in_pair_order(r, |on_one| if on_one { one.install(|| run(r)) } else { run(r) });
+                let (c1, cn) = in_pair_order(r, |on_one| if on_one { one.install(ceiling) } else { ceiling() });
                 if r > 0 {
                     t1.push(a);
                     tn.push(b);
@@ -393,12 +401,7 @@ fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
         if r == 1 {
             command("enable");
         }
-        let (a, b) = if r % 2 == 0 {
-            (pass(true), pass(false))
-        } else {
-            let b = pass(false);
-            (pass(true), b)
-        };
+        let (a, b) = in_pair_order(r, &mut pass);
         if r > 0 {
             t1.push(a);
             t2.push(b);
