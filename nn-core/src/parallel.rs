@@ -426,34 +426,39 @@ mod tests {
     >;
 
     /// `(losses, parameters, gradient, outputs)` of three training steps,
-    /// a gradient with dropout on and a prediction, on a pool of `threads`,
-    /// with the number of each kind of split made on the calling thread.
+    /// a gradient with dropout on and a prediction of network `N`, on a
+    /// pool of `threads`, with the number of each kind of split made on the
+    /// calling thread.
     #[allow(clippy::type_complexity)]
-    fn run_wide(
+    fn run_split<N: Network + Send>(
         threads: usize,
-        xs: &[[f32; 64]],
-        ys: &[[f32; 10]],
-    ) -> ((Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>), [usize; 5]) {
+        xs: &[N::Input],
+        ys: &[N::Output],
+    ) -> ((Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>), [usize; 6])
+    where
+        N::Input: Sync,
+        N::Output: Sync,
+    {
         use crate::Adam;
-        use std::boxed::Box;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
-            let before = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 5, _>(|k| c[k].get()));
-            let mut net = Box::new(Wide::new(&mut rng(1)));
+            let before = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 6, _>(|k| c[k].get()));
+            let mut net = N::boxed(&mut rng(1));
             let mut opt = Adam::new(1e-2);
             let mut r = rng(2);
             let losses =
                 (0..3).map(|_| net.train_step(xs, ys, &CrossEntropy, &mut opt, &mut r).unwrap().to_bits()).collect();
-            let mut grad = Box::new(Wide::zeros());
-            let mut workspace = std::vec![0.0; Wide::WORKSPACE_PER_SAMPLE * xs.len()];
+            let mut grad = N::zeroed_boxed();
+            let mut workspace = std::vec![0.0; N::WORKSPACE_PER_SAMPLE * xs.len()];
             let l = net.loss_and_grad_in(xs, ys, &CrossEntropy, &mut grad, &mut workspace, Mode::Train(&mut r));
-            let mut out = std::vec![[0.0f32; 10]; xs.len()];
+            let mut out = std::vec![bytemuck::Zeroable::zeroed(); xs.len()];
             net.predict_batch(xs, &mut out).unwrap();
             let mut losses: Vec<u32> = losses;
             losses.push(l.unwrap().to_bits());
-            let after = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 5, _>(|k| c[k].get()));
+            let after = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 6, _>(|k| c[k].get()));
             let splits = core::array::from_fn(|k| after[k] - before[k]);
-            ((losses, net.params().to_vec(), grad.params().to_vec(), out.as_flattened().to_vec()), splits)
+            let out: Vec<f32> = out.iter().flat_map(|o: &N::Output| o.as_ref().iter().copied()).collect();
+            ((losses, net.params().to_vec(), grad.params().to_vec(), out), splits)
         })
     }
 
@@ -463,14 +468,45 @@ mod tests {
         let mut r = rng(9);
         let xs: Vec<[f32; 64]> = (0..333).map(|_| core::array::from_fn(|_| r.uniform() - 0.5)).collect();
         let ys: Vec<[f32; 10]> = (0..333).map(|i| core::array::from_fn(|k| f32::from(k == i % 10))).collect();
-        let (one, none) = run_wide(1, &xs, &ys);
-        assert_eq!(none, [0; 5], "one thread does not split");
+        let (one, none) = run_split::<Wide>(1, &xs, &ys);
+        assert_eq!(none, [0; 6], "one thread does not split");
         for threads in [2, 3] {
-            let (split, splits) = run_wide(threads, &xs, &ys);
+            let (split, splits) = run_split::<Wide>(threads, &xs, &ys);
             // forward and weight gradient by units, small forward and input
             // gradient by samples, per-value passes and the loss by rows:
-            // all of them ran
-            assert!(splits.iter().all(|&n| n > 0), "{threads} threads: splits {splits:?}");
+            // all of them ran; no forward by samples of a wide layer (the
+            // batch is small)
+            assert!(splits[..5].iter().all(|&n| n > 0), "{threads} threads: splits {splits:?}");
+            assert_eq!(splits[5], 0, "{threads} threads: splits {splits:?}");
+            assert_eq!(split.0, one.0, "{threads} threads: losses");
+            assert!(split.1 == one.1, "{threads} threads: parameters after three steps");
+            assert!(split.2 == one.2, "{threads} threads: gradient");
+            assert!(split.3 == one.3, "{threads} threads: outputs");
+        }
+    }
+
+    /// A network whose first layer the AVX-512 kernels forward by nonzero
+    /// inputs (its inputs mostly zero, as MNIST's pixels).
+    type Sparse = Chain<Dense<196, 64, ReLU>, Chain<Dropout<64, { f32_bits(0.5) }>, Dense<64, 10, Softmax>>>;
+
+    #[test]
+    fn large_batches_forward_by_samples_with_the_one_thread_bits() {
+        const { assert!(Sparse::SPLIT_BY_UNITS) };
+        let mut r = rng(10);
+        // 1,111 samples (a multiple of neither 2 nor 3), 90% of the inputs zero
+        let n = super::units::SPLIT_SAMPLES_MIN_BATCH + 87;
+        let xs: Vec<[f32; 196]> =
+            (0..n).map(|_| core::array::from_fn(|_| if r.uniform() < 0.9 { 0.0 } else { r.uniform() })).collect();
+        let ys: Vec<[f32; 10]> = (0..n).map(|i| core::array::from_fn(|k| f32::from(k == i % 10))).collect();
+        let (one, none) = run_split::<Sparse>(1, &xs, &ys);
+        assert_eq!(none, [0; 6], "one thread does not split");
+        let avx512 = crate::kernel::active() == crate::kernel::Kernels::Avx512;
+        for threads in [2, 3] {
+            let (split, splits) = run_split::<Sparse>(threads, &xs, &ys);
+            // the first layer's forward pass by samples (with the AVX-512
+            // kernels: four training passes), its weight gradient by units
+            assert_eq!(splits[5], if avx512 { 4 } else { 0 }, "{threads} threads: splits {splits:?}");
+            assert!(splits[0] > 0, "{threads} threads: splits {splits:?}");
             assert_eq!(split.0, one.0, "{threads} threads: losses");
             assert!(split.1 == one.1, "{threads} threads: parameters after three steps");
             assert!(split.2 == one.2, "{threads} threads: gradient");

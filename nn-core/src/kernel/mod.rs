@@ -128,13 +128,52 @@ pub(crate) fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32]
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if active() == Kernels::Avx512 && n_in > 0 {
         #[cfg(feature = "parallel")]
-        if crate::parallel::units::forward(x, w, b, z, n_in, n_out) {
+        if crate::parallel::units::forward(x, w, b, z, n_in, n_out, true) {
             return;
         }
         return x86::avx512::dense_forward_layer(x, w, b, z, n_in, n_out);
     }
     dense_forward(x, w, b, z, n_in, n_out)
 }
+
+/// Rows `rows` of [`dense_forward_layer`] over the `batch` samples of `x`
+/// (`z` holds just those rows), with that call's bits when `rows.start` is
+/// a multiple of [`FORWARD_ROWS_ALIGN`]: a piece of a batch split by
+/// samples (the AVX-512 kernel chooses its path on the whole batch, as the
+/// whole call does; the other kernels give the same bits for any rows).
+#[cfg(feature = "parallel")]
+pub(crate) fn dense_forward_layer_rows(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    (batch, n_in, n_out): (usize, usize, usize),
+    rows: core::ops::Range<usize>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if active() == Kernels::Avx512 && n_in > 0 {
+        // this thread's packing buffer, so that its rows go by nonzero
+        // inputs if the whole call would (once per thread)
+        reserve_packing();
+        return x86::avx512::dense_forward_layer_rows(x, w, b, z, (batch, n_in, n_out), rows);
+    }
+    let _ = batch;
+    dense_forward(&x[rows.start * n_in..rows.end * n_in], w, b, &mut z[..rows.len() * n_out], n_in, n_out)
+}
+
+/// Samples at which pieces of a batch given to [`dense_forward_layer_rows`]
+/// start (multiples of it).
+#[cfg(feature = "parallel")]
+pub(crate) const FORWARD_ROWS_ALIGN: usize = {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::avx512::ROWS_ALIGN
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        1
+    }
+};
 
 /// Runs `f` with the AVX-512 forward kernel keeping, on this thread, the
 /// weights it packs in [`dense_forward_layer`] calls for layers inside
@@ -161,7 +200,7 @@ pub(crate) unsafe fn with_constant_weights<T: ?Sized, R>(network: &T, f: impl Fn
 /// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]` for every row `s` of `x`.
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
     #[cfg(feature = "parallel")]
-    if crate::parallel::units::forward(x, w, b, z, n_in, n_out) {
+    if crate::parallel::units::forward(x, w, b, z, n_in, n_out, false) {
         return;
     }
     match active() {

@@ -118,7 +118,7 @@ type Partial = [[[__m512; NP]; MR]; SAMPLE_BLOCK / MR];
 /// # Panics
 /// If a slice is too short for `batch = z.len() / n_out` rows.
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
-    forward_any(x, w, b, z, n_in, n_out, false)
+    forward_any(x, w, b, z, n_in, n_out, false, None)
 }
 
 /// [`dense_forward`] for a layer's own weights: inside a
@@ -131,11 +131,58 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
 /// # Panics
 /// If a slice is too short for `batch = z.len() / n_out` rows.
 pub fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
-    forward_any(x, w, b, z, n_in, n_out, true)
+    forward_any(x, w, b, z, n_in, n_out, true, None)
 }
 
-/// [`dense_forward`], keeping the packed weights in a scope if `keep`.
-fn forward_any(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize, keep: bool) {
+/// Samples at which [`dense_forward_layer_rows`]' pieces of a batch start
+/// (multiples of it), for the whole call's bits: the forward pass by
+/// nonzero inputs takes samples in groups of this many.
+pub const ROWS_ALIGN: usize = nonzero::SAMPLES;
+
+/// Rows `rows` of [`dense_forward_layer`] over the `batch` samples of `x`
+/// (`z` holds just those rows), by the path the whole call takes: whether
+/// to go by nonzero inputs is decided on the whole batch, as that call
+/// decides it. With `rows.start` a multiple of [`ROWS_ALIGN`], the rows
+/// have the whole call's bits, so that threads may share a batch by
+/// samples (each packing all of the weights for itself).
+///
+/// # Panics
+/// If a slice is too short, or `rows` is not inside `0..batch`.
+pub fn dense_forward_layer_rows(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    (batch, n_in, n_out): (usize, usize, usize),
+    rows: core::ops::Range<usize>,
+) {
+    assert!(available());
+    assert!(rows.start <= rows.end && rows.end <= batch && x.len() >= batch * n_in);
+    let whole = (batch >= MIN_BATCH && n_in >= 8).then(|| by_nonzero(x, batch, n_in, n_out));
+    let (x, z) = (&x[rows.start * n_in..rows.end * n_in], &mut z[..rows.len() * n_out]);
+    match whole {
+        // the whole call forwards by nonzero inputs: so do the rows, from
+        // the same groups of samples
+        Some(true) if !rows.is_empty() => forward_batch(x, w, b, z, rows.len(), n_in, n_out, true, Some(true)),
+        // else by panels, unit blocks or rows alone: all with the bits of
+        // `super::dense_forward`, for any rows
+        _ => forward_any(x, w, b, z, n_in, n_out, true, Some(false)),
+    }
+}
+
+/// [`dense_forward`], keeping the packed weights in a scope if `keep`; by
+/// nonzero inputs as `nonzero` says, else if [`by_nonzero`] says so.
+#[allow(clippy::too_many_arguments)]
+fn forward_any(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    keep: bool,
+    nonzero: Option<bool>,
+) {
     assert!(available());
     if n_out == 0 {
         return;
@@ -150,27 +197,51 @@ fn forward_any(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_ou
     if batch < MIN_BATCH || n_in < 8 {
         return super::dense_forward(x, w, b, z, n_in, n_out);
     }
-    forward_batch(x, w, b, z, batch, n_in, n_out, keep)
+    forward_batch(x, w, b, z, batch, n_in, n_out, keep, nonzero)
 }
 
-/// A batch of at least [`MIN_BATCH`] samples of at least 8 inputs: by
-/// panels where they apply (keeping the packed weights if `keep` and the
-/// thread is in a [`with_constant_weights`] scope), else by unit blocks.
+/// Whether [`forward_batch`] forwards these `batch ≥ MIN_BATCH` samples of
+/// `n_in ≥ 8` inputs by nonzero inputs (when it can pack the weights).
+///
+/// # Panics
+/// If `x` is too short.
+fn by_nonzero(x: &[f32], batch: usize, n_in: usize, n_out: usize) -> bool {
+    assert!(available() && x.len() >= batch * n_in && n_in >= 8);
+    batch >= PANEL_MIN_BATCH
+        && n_in <= PANEL_INPUTS
+        && n_out >= nonzero::MIN_UNITS
+        && nonzero::packed_len(n_in, n_out) <= PANEL_FLOATS
+        && std::is_x86_feature_detected!("bmi2")
+        // SAFETY: AVX-512F is available (asserted), the batch in bounds
+        // (asserted), 8 ≤ n_in ≤ PANEL_INPUTS.
+        && unsafe { nonzero::sparse_enough(x.as_ptr(), batch, n_in) }
+}
+
+/// A batch of at least [`MIN_BATCH`] samples of at least 8 inputs (or any
+/// batch, by nonzero inputs): by nonzero inputs if `nonzero` says so, or
+/// if it is `None` and [`by_nonzero`] says so; else by panels where they
+/// apply (keeping the packed weights if `keep` and the thread is in a
+/// [`with_constant_weights`] scope); else by unit blocks.
 ///
 /// # Panics
 /// If a slice is too short.
 #[allow(clippy::too_many_arguments)]
-fn forward_batch(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], batch: usize, n_in: usize, n_out: usize, keep: bool) {
+fn forward_batch(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+    keep: bool,
+    nonzero: Option<bool>,
+) {
     assert!(x.len() >= batch * n_in && w.len() >= n_out * n_in && b.len() >= n_out && z.len() >= batch * n_out);
     let packed_len = n_out.div_ceil(2 * NP) * 2 * NP * (n_in - n_in % 8);
-    if batch >= PANEL_MIN_BATCH && n_in <= PANEL_INPUTS {
+    let sparse = nonzero.unwrap_or_else(|| by_nonzero(x, batch, n_in, n_out));
+    if (batch >= PANEL_MIN_BATCH || sparse) && n_in <= PANEL_INPUTS {
         let transposed_len = nonzero::packed_len(n_in, n_out);
-        // SAFETY: AVX-512F is available (asserted by the callers), the batch
-        // in bounds (asserted above), 8 ≤ n_in ≤ PANEL_INPUTS.
-        let sparse = n_out >= nonzero::MIN_UNITS
-            && transposed_len <= PANEL_FLOATS
-            && std::is_x86_feature_detected!("bmi2")
-            && unsafe { nonzero::sparse_enough(x.as_ptr(), batch, n_in) };
         let (x, w, b, z) = (x.as_ptr(), w.as_ptr(), b.as_ptr(), z.as_mut_ptr());
         let done = PACKING.try_with(|packing| {
             let Ok(mut packing) = packing.try_borrow_mut() else { return false };

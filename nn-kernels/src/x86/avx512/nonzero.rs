@@ -51,7 +51,7 @@ const CLASS_WORDS: usize = PANEL_INPUTS / 8 / 64;
 /// the panels): 1 sample at a time 1.39× the panels' speed, 3 at a time
 /// 1.74–1.87×; 4 or 6 at a time (64 units per pass, to stay in registers)
 /// 1.71–1.73×.
-const SAMPLES: usize = 3;
+pub(super) const SAMPLES: usize = 3;
 
 /// Fewest units for which a layer goes by nonzero inputs: each row read
 /// costs the same bookkeeping whatever its width (finding the input,
@@ -437,7 +437,8 @@ mod tests {
     use std::vec::Vec;
 
     use super::super::{
-        available, dense_forward, reserve_packing, with_constant_weights, PANEL_FLOATS, PANEL_MIN_BATCH,
+        available, dense_forward, dense_forward_layer, dense_forward_layer_rows, reserve_packing,
+        with_constant_weights, PANEL_FLOATS, PANEL_MIN_BATCH, ROWS_ALIGN,
     };
     use super::*;
 
@@ -689,6 +690,57 @@ mod tests {
                     }
                 })
             };
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// `dense_forward_layer_rows` goes by nonzero inputs exactly when the
+    /// whole batch's call does, whatever its own rows are like, and gives
+    /// that call's rows.
+    #[test]
+    fn rows_of_a_batch_follow_the_whole_batchs_choice() {
+        if !available() || !std::is_x86_feature_detected!("bmi2") {
+            return;
+        }
+        std::thread::spawn(|| {
+            reserve_packing();
+            let (n_in, n_out) = (784, 128);
+            let w = values(n_out * n_in, 7, 0);
+            let b = values(n_out, 8, 0);
+            let by_nonzero = || super::super::BY_NONZERO.with(|c| c.get());
+            for (batch, dense_head) in [(301, false), (300, true)] {
+                // 6% of the inputs nonzero; with a dense head, the first
+                // SAMPLED samples (which the choice reads) 50%
+                let mut x = values(batch * n_in, 9, 15);
+                if dense_head {
+                    x[..SAMPLED * n_in].copy_from_slice(&values(SAMPLED * n_in, 10, 8));
+                }
+                let mut whole = std::vec![0.0; batch * n_out];
+                let before = by_nonzero();
+                dense_forward_layer(&x, &w, &b, &mut whole, n_in, n_out);
+                let sparse = by_nonzero() > before;
+                assert_eq!(sparse, !dense_head);
+                // pieces at multiples of ROWS_ALIGN, of 1 to 150 samples
+                let cuts = [0, ROWS_ALIGN, 2 * ROWS_ALIGN + 1, 33 * ROWS_ALIGN, 50 * ROWS_ALIGN, batch];
+                for rows in cuts.windows(2).map(|c| c[0]..c[1]) {
+                    let mut z = std::vec![f32::NAN; rows.len() * n_out + 1];
+                    let before = by_nonzero();
+                    dense_forward_layer_rows(&x, &w, &b, &mut z, (batch, n_in, n_out), rows.clone());
+                    assert_eq!(by_nonzero() - before, usize::from(sparse), "{rows:?} of {batch}");
+                    let want = &whole[rows.start * n_out..rows.end * n_out];
+                    assert_eq!(bits(&z[..rows.len() * n_out]), bits(want), "{rows:?} of {batch}");
+                    assert!(z[rows.len() * n_out].is_nan(), "written past the rows");
+                }
+                if dense_head {
+                    // the sparse rest alone would have gone by nonzero inputs
+                    let rest = &x[150 * n_in..];
+                    let mut z = std::vec![0.0; 150 * n_out];
+                    let before = by_nonzero();
+                    dense_forward_layer(rest, &w, &b, &mut z, n_in, n_out);
+                    assert!(by_nonzero() > before);
+                }
+            }
         })
         .join()
         .unwrap();
