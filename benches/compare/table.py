@@ -68,6 +68,7 @@ def main():
     par = [(fig, label) for fig, label in [
         ("train_samples_per_s_b256", "training with `fit`, Adam, batch 256 (samples/s)"),
         ("train_step_samples_per_s_b256", "`train_step` alone, Adam, batch 256 (samples/s)"),
+        ("train_step_samples_per_s_b2048", "`train_step` alone, Adam, batch 2,048 (samples/s)"),
         ("predict_b10000_samples_per_s", "inference, batch 10,000 (samples/s)")]]
     threads = sorted({t for (i, f, t) in figs if i == "nn-parallel"})
     if len(threads) >= 2:

@@ -174,9 +174,11 @@ unsafe impl Sync for Columns {}
 /// broadcasting it), and scans all of the batch for nonzero inputs; by
 /// samples each thread packs all of the weights, which larger batches pay
 /// back. Measured on the Ice Lake of 2026-12-06 (`train_step` on MNIST's
-/// 784-128-10, two threads, paired in one process, the split by samples
-/// against by units): 0.90× as fast at batch 256 (two runs), 0.98–1.01× at
-/// 512, 1.06× at 1,024 and 1.12× at 2,048.
+/// 784-128-10, two threads, the split by samples against by units paired
+/// in one process, medians of 11 pairs): 1.05–1.09× as fast at batch 1,024
+/// (four runs), 1.04–1.09× at 2,048 (four), 1.11× at 4,096 (three); in a
+/// first version (its pieces cut anywhere, each choosing its own path),
+/// 0.90× at batch 256 (two runs) and 0.98–1.01× at 512.
 pub const SPLIT_SAMPLES_MIN_BATCH: usize = 1024;
 
 /// [`kernel::dense_forward`] split by units (or, for few units, by
@@ -187,7 +189,8 @@ pub(crate) fn forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usiz
     let batch = z.len() / n_out.max(1);
     let work = batch.saturating_mul(n_in).saturating_mul(n_out);
     let by_samples = layer && batch >= SPLIT_SAMPLES_MIN_BATCH && kernel::active() == kernel::Kernels::Avx512;
-    if let Some((at, len)) = cuts(batch, kernel::FORWARD_ROWS_ALIGN, work, SPLIT_MIN_WORK).filter(|_| by_samples) {
+    if let Some((at, len)) = by_samples.then(|| cuts(batch, kernel::FORWARD_ROWS_ALIGN, work, SPLIT_MIN_WORK)).flatten()
+    {
         let _off = Split::set(false);
         count(5);
         pieces_of(&at[..len], n_out, &mut z[..batch * n_out], &|rows, z| {
