@@ -71,8 +71,8 @@ def figures(path):
                 f = json.loads(line)
                 if {"figure", "threads", "value"} <= f.keys():
                     got[(f["figure"], f["threads"])] = f["value"]
-    if ("steps_b256_count", 1) not in got:
-        sys.exit(f"profile.py: {path} has no steps_b256_count (did `--only steps` run?)")
+    if ("steps_count", 1) not in got:
+        sys.exit(f"profile.py: {path} has no steps_count (did `--only steps` run?)")
     return got
 
 
@@ -137,7 +137,7 @@ def main():
     runs = []  # (figures, by)
     for r in names:
         got = figures(os.path.join(a.dir, f"r{r}.jsonl"))
-        steps1, steps2 = got[("steps_b256_count", 1)], got[("steps_b256_count", 2)]
+        steps1, steps2 = got[("steps_count", 1)], got[("steps_count", 2)]
         runs.append((got, report(os.path.join(a.dir, f"r{r}.txt"), steps1, steps2)))
 
     def total(by, *sides):
@@ -154,12 +154,15 @@ def main():
         return median([got[(name, threads)] for got, _ in runs])
 
     two = ("calling", "helper")
-    steps = int(runs[0][0][("steps_b256_count", 1)])
+    steps = int(runs[0][0][("steps_count", 1)])
+    batches = sorted({int(got.get(("steps_batch", 1), 256)) for got, _ in runs})
+    if len(batches) > 1:
+        sys.exit(f"profile.py: the runs in {a.dir} have different batches: {batches}")
     over = f"medians of {len(runs)} runs" if len(runs) > 1 else "one run"
-    print(f"`train_step`, batch 256, MNIST 784-128-10, {steps} steps on each side of a run, {over}:")
-    print(f"- wall clock: {fig('steps_b256_us', 1):.0f} µs a step on 1 thread, {fig('steps_b256_us', 2):.0f} on 2 "
-          f"(speed-up {fig('speedup_steps_b256', 2):.2f}×, the median of the pairs' ratios; the runs': "
-          + ", ".join(f"{got[('speedup_steps_b256', 2)]:.2f}×" for got, _ in runs) + ")")
+    print(f"`train_step`, batch {batches[0]:,}, MNIST 784-128-10, {steps} steps on each side of a run, {over}:")
+    print(f"- wall clock: {fig('steps_us', 1):.0f} µs a step on 1 thread, {fig('steps_us', 2):.0f} on 2 "
+          f"(speed-up {fig('speedup_steps', 2):.2f}×, the median of the pairs' ratios; the runs': "
+          + ", ".join(f"{got[('speedup_steps', 2)]:.2f}×" for got, _ in runs) + ")")
     cpu1 = med(lambda by: total(by, "one"))
     cpu2 = med(lambda by: total(by, *two))
     print(f"- CPU time (perf `cpu-clock` samples): {cpu1:.0f} µs a step on 1 thread; on 2, {cpu2:.0f} "

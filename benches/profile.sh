@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Where a training step's time goes, on one thread and on two: a sampling
-# profile (perf) of `train_step` at batch 256 on MNIST 784-128-10, the
-# `train_step` row of `benches/compare/run.sh`'s `parallel` table.
+# profile (perf) of `train_step` at batch 256 (or `--batch B`) on MNIST
+# 784-128-10, a `train_step` row of `benches/compare/run.sh`'s `parallel`
+# table (batch 256 or 2,048).
 #
-#   benches/profile.sh [--rounds R] [--passes N] [--top K] [--freq HZ]
+#   benches/profile.sh [--rounds R] [--passes N] [--top K] [--freq HZ] [--batch B]
 #
 # (`benches/profile_test.py`, run by CI, checks the table on a canned report.)
 #
@@ -33,14 +34,15 @@
 # Threads are pinned as in `--only parallel` (NN_PIN=0: not pinned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=3 passes=4 top=24 freq=2000
+rounds=3 passes=4 top=24 freq=2000 batch=256
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
         --passes) passes="$2"; shift 2 ;;
         --top) top="$2"; shift 2 ;;
         --freq) freq="$2"; shift 2 ;;
-        *) echo "usage: benches/profile.sh [--rounds R] [--passes N] [--top K] [--freq HZ]" >&2; exit 2 ;;
+        --batch) batch="$2"; shift 2 ;;
+        *) echo "usage: benches/profile.sh [--rounds R] [--passes N] [--top K] [--freq HZ] [--batch B]" >&2; exit 2 ;;
     esac
 done
 if ! perf stat -e cpu-clock true >/dev/null 2>&1; then
@@ -59,11 +61,11 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 for round in $(seq "$rounds"); do
-    echo "run $round of $rounds: perf record, $passes pairs of passes of train_step at batch 256" >&2
+    echo "run $round of $rounds: perf record, $passes pairs of passes of train_step at batch $batch" >&2
     mkfifo "$out/r$round.ctl" "$out/r$round.ack"
     RAYON_NUM_THREADS=2 NN_PERF_CTL="$out/r$round.ctl" NN_PERF_ACK="$out/r$round.ack" \
         perf record --quiet -e cpu-clock -F "$freq" -D -1 --control "fifo:$out/r$round.ctl,$out/r$round.ack" \
-        -o "$out/r$round.data" -- "$bin" --only steps --repeats "$passes" >"$out/r$round.jsonl"
+        -o "$out/r$round.data" -- "$bin" --only steps --repeats "$passes" --batch "$batch" >"$out/r$round.jsonl"
     perf report -i "$out/r$round.data" --no-children -F period,sample,pid,sym --stdio -t '|' 2>/dev/null \
         >"$out/r$round.txt"
     rm "$out/r$round.data"

@@ -33,11 +33,12 @@ REPORT = """# To display the perf.data header info, please use --header/--header
  1000000  | 2   |    100:figures-d48dbb4|[.] <nn_core::layer::dropout::Dropout<_,_> as nn_core::layer::Layer>::forward::{{closure}}
 """
 
-STEPS = """{"impl": "nn", "figure": "steps_b256_count", "value": 1000.000000, "unit": "steps", "threads": 1, "clock": "wall"}
-{"impl": "nn", "figure": "steps_b256_count", "value": 1000.000000, "unit": "steps", "threads": 2, "clock": "wall"}
-{"impl": "nn", "figure": "steps_b256_us", "value": 800.000000, "unit": "µs", "threads": 1, "clock": "wall"}
-{"impl": "nn", "figure": "steps_b256_us", "value": 500.000000, "unit": "µs", "threads": 2, "clock": "wall"}
-{"impl": "nn", "figure": "speedup_steps_b256", "value": 1.600000, "unit": "×", "threads": 2, "clock": "wall"}
+STEPS = """{"impl": "nn", "figure": "steps_batch", "value": 2048.000000, "unit": "samples", "threads": 1, "clock": "wall"}
+{"impl": "nn", "figure": "steps_count", "value": 1000.000000, "unit": "steps", "threads": 1, "clock": "wall"}
+{"impl": "nn", "figure": "steps_count", "value": 1000.000000, "unit": "steps", "threads": 2, "clock": "wall"}
+{"impl": "nn", "figure": "steps_us", "value": 800.000000, "unit": "µs", "threads": 1, "clock": "wall"}
+{"impl": "nn", "figure": "steps_us", "value": 500.000000, "unit": "µs", "threads": 2, "clock": "wall"}
+{"impl": "nn", "figure": "speedup_steps", "value": 1.600000, "unit": "×", "threads": 2, "clock": "wall"}
 """
 
 
@@ -85,6 +86,7 @@ class Profile(unittest.TestCase):
         finally:
             sys.argv = argv
         text = out.getvalue()
+        self.assertIn("`train_step`, batch 2,048, MNIST 784-128-10, 1000 steps on each side of a run, one run:", text)
         self.assertIn("800 µs a step on 1 thread, 500 on 2 (speed-up 1.60×", text)
         # one thread: 6 + 2 µs; two: calling 4 + 1 + 1, helper 3 + 1; other 0.25
         self.assertIn("8 µs a step on 1 thread; on 2, 10 (calling thread 6, helper 4; other threads 0)", text)
@@ -100,7 +102,21 @@ class Profile(unittest.TestCase):
             f.write("{}\n")
         with self.assertRaises(SystemExit) as e:
             profile.figures(os.path.join(self.dir, "r1.jsonl"))
-        self.assertIn("no steps_b256_count", str(e.exception))
+        self.assertIn("no steps_count", str(e.exception))
+
+    def test_runs_of_different_batches_are_an_error(self):
+        with open(os.path.join(self.dir, "r2.txt"), "w") as f:
+            f.write(REPORT)
+        with open(os.path.join(self.dir, "r2.jsonl"), "w") as f:
+            f.write(STEPS.replace('"value": 2048.000000', '"value": 256.000000'))
+        argv = sys.argv
+        sys.argv = ["profile.py", self.dir]
+        try:
+            with self.assertRaises(SystemExit) as e, contextlib.redirect_stdout(io.StringIO()):
+                profile.main()
+        finally:
+            sys.argv = argv
+        self.assertIn("different batches: [256, 2048]", str(e.exception))
 
 
 if __name__ == "__main__":

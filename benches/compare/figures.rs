@@ -3,7 +3,7 @@
 //! Adam, `CrossEntropy`), and LeNet-5 (`cnn_*` figures: the network of
 //! `examples/cnn.rs`), one JSON object per line on stdout.
 //!
-//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|cnn|parallel|kernels|callgrind|steps]`
+//! `cargo bench --bench figures -- [--data DIR] [--repeats N] [--quick] [--only train|predict|cnn|parallel|kernels|callgrind|steps] [--batch B]`
 //! (with `--features parallel`: also training at batch 256, with `fit` and with
 //! `train_step` alone, `train_step` at batch 2,048, and inference at batch
 //! 10,000, on one thread and on
@@ -15,7 +15,8 @@
 //! `NN_CLOCK=wall` for wall-clock time, which multi-threaded figures always use).
 //! `--only kernels` times the dense kernels alone after measuring the
 //! hardware's bounds (`--quick` skips the bounds). `--only steps` (with
-//! `parallel`) runs the `train_step` loops that `benches/profile.sh` samples.
+//! `parallel`) runs the `train_step` loops that `benches/profile.sh` samples,
+//! at batch `--batch` (256 unless told).
 
 use std::time::Instant;
 
@@ -179,11 +180,18 @@ struct Args {
     repeats: usize,
     quick: bool,
     only: Option<String>,
+    /// The batch of `--only steps`.
+    batch: usize,
 }
 
 fn args() -> Args {
-    let mut a =
-        Args { data: concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").into(), repeats: 7, quick: false, only: None };
+    let mut a = Args {
+        data: concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist").into(),
+        repeats: 7,
+        quick: false,
+        only: None,
+        batch: 256,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -191,6 +199,9 @@ fn args() -> Args {
             "--repeats" => a.repeats = it.next().and_then(|n| n.parse().ok()).expect("--repeats N"),
             "--quick" => a.quick = true,
             "--only" => a.only = it.next(),
+            "--batch" => {
+                a.batch = it.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0).expect("--batch B (B > 0)")
+            }
             _ => {} // `cargo bench` passes --bench
         }
     }
@@ -362,8 +373,8 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
 }
 
 /// `--only steps`, the loop that `benches/profile.sh` samples with `perf`:
-/// `repeats` pairs of passes of `train_step` at batch 256 over `xs` (the
-/// `train_step` row of `--only parallel`), one on a pool of one thread
+/// `repeats` pairs of passes of `train_step` at batch `batch` over `xs` (at
+/// 256 or 2,048, a `train_step` row of `--only parallel`), one on a pool of one thread
 /// named `nn-one-thread`, one on this thread with rayon's pool (two
 /// threads: this one and the helper `nn-team`), the pairs alternating
 /// which goes first, so that a change in the machine's load hits both and
@@ -372,10 +383,11 @@ fn parallel(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], test: &[[f32; 
 /// not pinned). After a first pair (not counted), it turns `perf record`
 /// on for the counted pairs when `NN_PERF_CTL` and `NN_PERF_ACK` name the
 /// control and acknowledgement FIFOs of `perf record --control`, so that
-/// loading the data stays out of the profile. Emits each side's steps and
-/// median wall-clock µs per step, and the median of the pairs' ratios.
+/// loading the data stays out of the profile. Emits the batch, each side's
+/// steps and median wall-clock µs per step, and the median of the pairs'
+/// ratios.
 #[cfg(feature = "parallel")]
-fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
+fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize, batch: usize) {
     use std::io::{BufRead, Write};
     let one = pinned_one_thread_pool();
     // perf's control FIFO: write a command, wait for its "ack".
@@ -397,9 +409,9 @@ fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
     let (mut opt, mut rng) = (Adam::new(1e-3), nn::rng(7));
     let mut pass = |on_one: bool| {
         if on_one {
-            one.install(|| step_pass(net, xs, ys, 256, &mut opt, &mut rng))
+            one.install(|| step_pass(net, xs, ys, batch, &mut opt, &mut rng))
         } else {
-            step_pass(net, xs, ys, 256, &mut opt, &mut rng)
+            step_pass(net, xs, ys, batch, &mut opt, &mut rng)
         }
     };
     let (mut t1, mut t2, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
@@ -415,13 +427,14 @@ fn steps(net: &mut Mnist, xs: &[[f32; 784]], ys: &[[f32; 10]], repeats: usize) {
         }
     }
     command("disable");
-    let per_pass = (xs.len() / 256) as f64;
+    let per_pass = (xs.len() / batch) as f64;
     let threads = rayon::current_num_threads();
-    emit("steps_b256_count", repeats as f64 * per_pass, "steps", 1);
-    emit("steps_b256_count", repeats as f64 * per_pass, "steps", threads);
-    emit("steps_b256_us", median(t1) / per_pass * 1e6, "µs", 1);
-    emit("steps_b256_us", median(t2) / per_pass * 1e6, "µs", threads);
-    emit("speedup_steps_b256", median(ratio), "×", threads);
+    emit("steps_batch", batch as f64, "samples", 1);
+    emit("steps_count", repeats as f64 * per_pass, "steps", 1);
+    emit("steps_count", repeats as f64 * per_pass, "steps", threads);
+    emit("steps_us", median(t1) / per_pass * 1e6, "µs", 1);
+    emit("steps_us", median(t2) / per_pass * 1e6, "µs", threads);
+    emit("speedup_steps", median(ratio), "×", threads);
 }
 
 /// Steps of [`registers_only`] in one run of the ceiling: about 16 ms on one
@@ -517,7 +530,7 @@ fn main() {
 
     #[cfg(feature = "parallel")]
     if args.only.as_deref() == Some("steps") {
-        steps(&mut net, xs, ys, repeats);
+        steps(&mut net, xs, ys, repeats, args.batch);
     }
     #[cfg(feature = "parallel")]
     if want("parallel") {

@@ -87,7 +87,9 @@ fn helper() -> Option<&'static Helper> {
 }
 
 /// The helper's loop: park while no region is open; poll the slot while one
-/// is, and for [`LINGER`] after.
+/// is, and for [`LINGER`] after. (Never inlined, so that a profile tells
+/// the helper's waiting from its work: `benches/profile.py`.)
+#[inline(never)]
 fn serve(h: &'static Helper) {
     IS_HELPER.with(|c| c.set(true));
     loop {
@@ -231,6 +233,9 @@ where
     struct Reclaim(&'static Helper, bool);
     impl Reclaim {
         /// `true` if the helper ran (or runs) the job, after waiting for it.
+        /// (Never inlined, so that a profile tells this thread's waiting
+        /// from its work: `benches/profile.py`.)
+        #[inline(never)]
         fn finish(&mut self) -> bool {
             self.1 = true;
             let h = self.0;
