@@ -860,6 +860,21 @@ unsafe fn packed_block<const MR: usize>(
     }
 }
 
+/// Values of `k` that [`outer_avx`] takes at a time (each value of `c` is
+/// still summed over `k` in order, its partial sum kept in `c` between:
+/// the same bits). The rows of `b` and values of `a` of one such chunk stay
+/// in L1 while all of the blocks pass over them, instead of each block
+/// streaming all `kk` rows from L2 or memory. On the Ice Lake of
+/// 2026-12-06 (the weight gradient alone, `δ` with no zeros, medians of 36
+/// to 396 calls, two runs): 784 → 128 at batch 2,048 5.46–5.55 ms instead
+/// of 11.89–12.79 (chunks of 32: 5.35, 48: 5.33, 96: 6.03, 256: 6.57), at
+/// batch 256 0.61–0.65 ms instead of 0.76–0.80; 128 → 10 at batch 2,048
+/// 71 µs instead of 98–101; a training
+/// step of a 784-128-10 network with `Tanh` (`δ` without zeros) 1.47–1.51×
+/// as fast at batch 2,048 on one thread, 1.38–1.42× on two, 1.01–1.05× at
+/// 256 (paired in one process, two runs).
+const KC: usize = 64;
+
 /// `c[r][j] (+)= Σ_{k < kk} a[r·ars + k·aks] · b[k·ldb + j]` for `r < m`, `j < n`.
 ///
 /// # Safety
@@ -886,37 +901,47 @@ unsafe fn outer_avx(
     const MR: usize = 6;
     const NV: usize = 2;
     let n8 = n - n % 8;
-    // SAFETY (whole body): every block is inside m × n.
+    // SAFETY (whole body): every block is inside m × n, and k0 + kc ≤ kk.
     unsafe {
-        let mut j = 0;
-        while j < n8 {
-            let nv = NV.min((n8 - j) / 8);
-            let mut r = 0;
-            while r < m {
-                let mr = MR.min(m - r);
-                let (ar, bj, cr) = (a.add(r * ars), b.add(j), c.add(r * ldc + j));
-                macro_rules! block {
-                    ($m:literal, $v:literal) => {
-                        outer_block::<$m, $v>(ar, ars, aks, bj, ldb, cr, ldc, kk, accumulate)
-                    };
+        // KC values of k at a time, every block over them: the rows of b
+        // they read stay in L1 while the blocks of rows of c pass
+        let mut k0 = 0;
+        while k0 < kk {
+            let kc = KC.min(kk - k0);
+            // after the first KC, the partial sums are in c
+            let acc = accumulate || k0 > 0;
+            let (ak, bk) = (a.add(k0 * aks), b.add(k0 * ldb));
+            let mut j = 0;
+            while j < n8 {
+                let nv = NV.min((n8 - j) / 8);
+                let mut r = 0;
+                while r < m {
+                    let mr = MR.min(m - r);
+                    let (ar, bj, cr) = (ak.add(r * ars), bk.add(j), c.add(r * ldc + j));
+                    macro_rules! block {
+                        ($m:literal, $v:literal) => {
+                            outer_block::<$m, $v>(ar, ars, aks, bj, ldb, cr, ldc, kc, acc)
+                        };
+                    }
+                    match (mr, nv) {
+                        (6, 2) => block!(6, 2),
+                        (6, _) => block!(6, 1),
+                        (5, 2) => block!(5, 2),
+                        (5, _) => block!(5, 1),
+                        (4, 2) => block!(4, 2),
+                        (4, _) => block!(4, 1),
+                        (3, 2) => block!(3, 2),
+                        (3, _) => block!(3, 1),
+                        (2, 2) => block!(2, 2),
+                        (2, _) => block!(2, 1),
+                        (_, 2) => block!(1, 2),
+                        _ => block!(1, 1),
+                    }
+                    r += mr;
                 }
-                match (mr, nv) {
-                    (6, 2) => block!(6, 2),
-                    (6, _) => block!(6, 1),
-                    (5, 2) => block!(5, 2),
-                    (5, _) => block!(5, 1),
-                    (4, 2) => block!(4, 2),
-                    (4, _) => block!(4, 1),
-                    (3, 2) => block!(3, 2),
-                    (3, _) => block!(3, 1),
-                    (2, 2) => block!(2, 2),
-                    (2, _) => block!(2, 1),
-                    (_, 2) => block!(1, 2),
-                    _ => block!(1, 1),
-                }
-                r += mr;
+                j += 8 * nv;
             }
-            j += 8 * nv;
+            k0 += kc;
         }
         if n8 < n {
             outer_tail(a, (ars, aks), b, ldb, c, ldc, (m, n8, n), kk, accumulate);

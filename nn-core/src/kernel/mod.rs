@@ -514,6 +514,47 @@ pub(crate) mod x86_tests {
         }
     }
 
+    /// A weight gradient sums each value over the samples in order (one
+    /// fused multiply-add each), so a batch's gradient is its parts'
+    /// gradients accumulated one after the other, bit for bit: what lets
+    /// the dense kernel take the samples in chunks. Dense and mostly zero
+    /// `δ`, batches past several chunks, cuts off their edges.
+    #[test]
+    fn weight_gradients_of_a_batch_are_its_parts_accumulated() {
+        if !x86::available() {
+            return;
+        }
+        for (batch, n_in, n_out) in [(200, 129, 10), (300, 37, 130), (129, 784, 17)] {
+            for zeros in [0, 7] {
+                let x = data(batch * n_in, 1);
+                let dz = sparse_data(batch * n_out, 2, zeros);
+                let start = data(n_out * n_in + n_out, 3);
+                for kernel in [0, 1] {
+                    if kernel == 1 && !x86::avx512::available() {
+                        continue;
+                    }
+                    let grad = |rows: core::ops::Range<usize>, dw: &mut [f32], db: &mut [f32]| {
+                        let (x, dz) =
+                            (&x[rows.start * n_in..rows.end * n_in], &dz[rows.start * n_out..rows.end * n_out]);
+                        match kernel {
+                            0 => x86::dense_backward_params(x, dz, dw, db, n_in, n_out),
+                            _ => x86::avx512::dense_backward_params(x, dz, dw, db, n_in, n_out),
+                        }
+                    };
+                    let (mut dw, mut db) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
+                    grad(0..batch, &mut dw, &mut db);
+                    let (mut pw, mut pb) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
+                    for c in [0, 1, 65, 127, batch].windows(2) {
+                        grad(c[0]..c[1], &mut pw, &mut pb);
+                    }
+                    let size = (batch, n_in, n_out, zeros, kernel);
+                    assert_eq!(bits(&pw), bits(&dw), "{size:?}: weights");
+                    assert_eq!(bits(&pb), bits(&db), "{size:?}: biases");
+                }
+            }
+        }
+    }
+
     /// With strides that are multiples of 256 values (the packed kernels).
     #[test]
     fn avx_matches_scalar_on_aliasing_strides() {
