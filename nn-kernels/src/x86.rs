@@ -871,8 +871,8 @@ unsafe fn packed_block<const MR: usize>(
 /// batch 256 0.61–0.65 ms instead of 0.76–0.80; 128 → 10 at batch 2,048
 /// 71 µs instead of 98–101; a training
 /// step of a 784-128-10 network with `Tanh` (`δ` without zeros) 1.47–1.51×
-/// as fast at batch 2,048 on one thread, 1.38–1.42× on two, 1.01–1.05× at
-/// 256 (paired in one process, two runs).
+/// as fast at batch 2,048 on one thread, 1.38–1.42× on two, and 1.00–1.05×
+/// at batch 256 (paired in one process, two runs).
 const KC: usize = 64;
 
 /// `c[r][j] (+)= Σ_{k < kk} a[r·ars + k·aks] · b[k·ldb + j]` for `r < m`, `j < n`.
