@@ -5,8 +5,8 @@ on one thread and on two, from its runs' `perf report` outputs.
     profile.py [--top K] DIR
 
 DIR holds, for each run R, `rR.jsonl` (what `figures --only steps` printed:
-each side's counted steps and median wall-clock µs per step, and the median
-of the pairs' ratios) and `rR.txt` (`perf report --no-children -F
+the batch, each side's counted steps and median wall-clock µs per step, and
+the median of the pairs' ratios; all runs must be of one batch) and `rR.txt` (`perf report --no-children -F
 period,sample,pid,sym --stdio -t '|'` of the same run). A sample's period
 is nanoseconds of CPU time (the `cpu-clock` event), so a function's time
 per step is the sum of its samples' periods over the number of steps.
