@@ -434,7 +434,7 @@ mod tests {
         threads: usize,
         xs: &[N::Input],
         ys: &[N::Output],
-    ) -> ((Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>), [usize; 6])
+    ) -> ((Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>), [usize; super::units::KINDS])
     where
         N::Input: Sync,
         N::Output: Sync,
@@ -442,7 +442,8 @@ mod tests {
         use crate::Adam;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
-            let before = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 6, _>(|k| c[k].get()));
+            let before = super::units::SPLITS
+                .with(|c| core::array::from_fn::<usize, { super::units::KINDS }, _>(|k| c[k].get()));
             let mut net = N::boxed(&mut rng(1));
             let mut opt = Adam::new(1e-2);
             let mut r = rng(2);
@@ -455,7 +456,8 @@ mod tests {
             net.predict_batch(xs, &mut out).unwrap();
             let mut losses: Vec<u32> = losses;
             losses.push(l.unwrap().to_bits());
-            let after = super::units::SPLITS.with(|c| core::array::from_fn::<usize, 6, _>(|k| c[k].get()));
+            let after = super::units::SPLITS
+                .with(|c| core::array::from_fn::<usize, { super::units::KINDS }, _>(|k| c[k].get()));
             let splits = core::array::from_fn(|k| after[k] - before[k]);
             let out: Vec<f32> = out.iter().flat_map(|o: &N::Output| o.as_ref().iter().copied()).collect();
             ((losses, net.params().to_vec(), grad.params().to_vec(), out), splits)
@@ -469,15 +471,18 @@ mod tests {
         let xs: Vec<[f32; 64]> = (0..333).map(|_| core::array::from_fn(|_| r.uniform() - 0.5)).collect();
         let ys: Vec<[f32; 10]> = (0..333).map(|i| core::array::from_fn(|k| f32::from(k == i % 10))).collect();
         let (one, none) = run_split::<Wide>(1, &xs, &ys);
-        assert_eq!(none, [0; 6], "one thread does not split");
+        assert_eq!(none, [0; super::units::KINDS], "one thread does not split");
+        let chunks = crate::kernel::weight_gradient_splits_by_samples();
         for threads in [2, 3] {
             let (split, splits) = run_split::<Wide>(threads, &xs, &ys);
             // forward and weight gradient by units, small forward and input
             // gradient by samples, per-value passes and the loss by rows:
             // all of them ran; no forward by samples of a wide layer (the
-            // batch is small)
+            // batch is small); the output layer's backward pass by samples
+            // (x86 kernels: four backward passes)
             assert!(splits[..5].iter().all(|&n| n > 0), "{threads} threads: splits {splits:?}");
             assert_eq!(splits[5], 0, "{threads} threads: splits {splits:?}");
+            assert_eq!(splits[6], if chunks { 4 } else { 0 }, "{threads} threads: splits {splits:?}");
             assert_eq!(split.0, one.0, "{threads} threads: losses");
             assert!(split.1 == one.1, "{threads} threads: parameters after three steps");
             assert!(split.2 == one.2, "{threads} threads: gradient");
@@ -499,7 +504,7 @@ mod tests {
             (0..n).map(|_| core::array::from_fn(|_| if r.uniform() < 0.9 { 0.0 } else { r.uniform() })).collect();
         let ys: Vec<[f32; 10]> = (0..n).map(|i| core::array::from_fn(|k| f32::from(k == i % 10))).collect();
         let (one, none) = run_split::<Sparse>(1, &xs, &ys);
-        assert_eq!(none, [0; 6], "one thread does not split");
+        assert_eq!(none, [0; super::units::KINDS], "one thread does not split");
         let avx512 = crate::kernel::active() == crate::kernel::Kernels::Avx512;
         for threads in [2, 3] {
             let (split, splits) = run_split::<Sparse>(threads, &xs, &ys);
@@ -507,6 +512,8 @@ mod tests {
             // kernels: four training passes), its weight gradient by units
             assert_eq!(splits[5], if avx512 { 4 } else { 0 }, "{threads} threads: splits {splits:?}");
             assert!(splits[0] > 0, "{threads} threads: splits {splits:?}");
+            let chunks = crate::kernel::weight_gradient_splits_by_samples();
+            assert_eq!(splits[6], if chunks { 4 } else { 0 }, "{threads} threads: splits {splits:?}");
             assert_eq!(split.0, one.0, "{threads} threads: losses");
             assert!(split.1 == one.1, "{threads} threads: parameters after three steps");
             assert!(split.2 == one.2, "{threads} threads: gradient");

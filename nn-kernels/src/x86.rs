@@ -14,15 +14,21 @@
 //!   1 KiB (wide layers), a variant that first copies 64 × 64 panels into
 //!   stack buffers, since such strides put the rows in few cache sets.
 //!
-//! **Summation order**: every output value is summed in the order of the
-//! scalar specification: the dot products of the forward pass keep the 8
+//! **Summation order**: the dot products of the forward pass keep the 8
 //! partial sums of [`scalar::dot`] in the 8 lanes of one register and reduce
-//! them in its pairwise order, then add the tail in order; the gradients
-//! accumulate sample by sample (`dW`, onto the existing value) or unit by unit
-//! (`dX`, from zero) as the scalar loops do. The one difference is rounding:
-//! these kernels use fused multiply-adds (one rounding per term, where the
-//! scalar path rounds the product and then the sum), so results agree with
-//! the scalar path to a few ulps, not bit for bit. (An unfused variant that
+//! them in its pairwise order, then add the tail in order, as the scalar
+//! specification does. The gradients' outer products (`dW += dZᵀX` over the
+//! samples, `dX = dZ·W` over the units) take the terms in order in chunks of
+//! [`GRADIENT_CHUNK`] (64): each chunk's sum starts from zero, term by term,
+//! and is then added onto the value (for `dX`, the first chunk's sum is the
+//! value), where the scalar loops add every term onto the value. The chunks
+//! let a layer's weight gradient be split by samples (each piece's chunks
+//! summed on its own thread, then added in order: the same bits as one
+//! thread, [`dense_weight_gradient_chunks`]), and they keep partial sums
+//! small. These kernels also round differently: they use fused
+//! multiply-adds (one rounding per term, where the scalar path rounds the
+//! product and then the sum). So results agree with the scalar path to a
+//! few ulps, not bit for bit. (An unfused variant that
 //! was bit-identical measured 25–30% slower on the Zen 1 cores this was tuned
 //! on.) Every batch size uses the same per-value order, so a batch gives
 //! the same bits as its samples one by one (`predict_batch` as `predict`).
@@ -149,6 +155,121 @@ pub(crate) fn backward_params(
     unsafe {
         let a = dz.as_ptr().add(units.start);
         outer(dz, a, 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, m, n_in, batch, true, wide);
+    }
+}
+
+/// [`dense_backward_params`] on the samples `rows` of the batch whose `δ`
+/// is `dz` (all of it; `x` too): their terms added onto `dw` and `db` with
+/// the kernel that the whole batch's call chooses. From a chunk's first
+/// sample (`rows.start` a multiple of [`GRADIENT_CHUNK`]), each value gets
+/// the bits that the whole call gives it after those rows; in particular,
+/// rows from 0 give the call on those rows alone.
+///
+/// # Panics
+/// If a slice is too short, `rows` is not inside the batch, or `rows` is
+/// not empty and `rows.start` is not a multiple of [`GRADIENT_CHUNK`].
+pub fn dense_backward_params_rows(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    rows: core::ops::Range<usize>,
+) {
+    backward_params_rows(x, dz, dw, db, n_in, n_out, rows, false)
+}
+
+/// The weight gradient of the samples `rows` of the batch whose `δ` is `dz`
+/// (all of it; `x` too), as sums from zero over each of their chunks of
+/// [`GRADIENT_CHUNK`] samples, chunk `i` into `chunks[i·n_out·n_in..]`
+/// (`n_out × n_in`, overwritten), with the kernel that the whole batch's
+/// call chooses. Added onto `dw` in order (`dw[j] += chunk[j]`) after the
+/// terms of the samples before `rows`, they give the bits of the whole
+/// call ([`dense_backward_params`]): so a batch's weight gradient can be
+/// split by samples over threads.
+///
+/// # Panics
+/// If a slice is too short, `rows` is not inside the batch, or `rows` is
+/// not empty and `rows.start` is not a multiple of [`GRADIENT_CHUNK`].
+pub fn dense_weight_gradient_chunks(
+    x: &[f32],
+    dz: &[f32],
+    chunks: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    rows: core::ops::Range<usize>,
+) {
+    weight_gradient_chunks(x, dz, chunks, n_in, n_out, rows, false)
+}
+
+/// Checks `rows` of a batch of `dz` and the length of `x`; the batch.
+fn check_rows(x: &[f32], dz: &[f32], n_in: usize, n_out: usize, rows: &core::ops::Range<usize>) -> usize {
+    let batch = dz.len() / n_out.max(1);
+    assert!(rows.start <= rows.end && rows.end <= batch, "rows {rows:?} of a batch of {batch}");
+    assert!(rows.is_empty() || rows.start.is_multiple_of(GRADIENT_CHUNK), "rows {rows:?} do not start a chunk");
+    assert!(x.len() >= batch * n_in);
+    batch
+}
+
+/// [`dense_backward_params_rows`], with the AVX-512 sparse kernel when `wide`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward_params_rows(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    rows: core::ops::Range<usize>,
+    wide: bool,
+) {
+    assert!(available() && (!wide || avx512::available()));
+    check_rows(x, dz, n_in, n_out, &rows);
+    if n_out == 0 || n_in == 0 {
+        return;
+    }
+    let dz_rows = &dz[rows.start * n_out..rows.end * n_out];
+    for row in dz_rows.chunks_exact(n_out) {
+        for (db, &g) in db[..n_out].iter_mut().zip(row) {
+            *db += g;
+        }
+    }
+    assert!(dw.len() >= n_out * n_in);
+    // SAFETY: AVX is available; rows r < n_out and columns j < n_in of `dw`,
+    // reduction k < rows.len(): a = dz_rows[k·n_out + r], b = x[(rows.start
+    // + k)·n_in + j] < batch·n_in (checked).
+    unsafe {
+        let b = x.as_ptr().add(rows.start * n_in);
+        outer(dz, dz_rows.as_ptr(), 1, n_out, b, n_in, dw.as_mut_ptr(), n_in, n_out, n_in, rows.len(), true, wide);
+    }
+}
+
+/// [`dense_weight_gradient_chunks`], with the AVX-512 sparse kernel when `wide`.
+pub(crate) fn weight_gradient_chunks(
+    x: &[f32],
+    dz: &[f32],
+    chunks: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    rows: core::ops::Range<usize>,
+    wide: bool,
+) {
+    assert!(available() && (!wide || avx512::available()));
+    check_rows(x, dz, n_in, n_out, &rows);
+    let size = n_out * n_in;
+    if size == 0 {
+        return;
+    }
+    assert!(chunks.len() >= rows.len().div_ceil(GRADIENT_CHUNK) * size);
+    for (c, k0) in chunks.chunks_exact_mut(size).zip(rows.clone().step_by(GRADIENT_CHUNK)) {
+        let kk = GRADIENT_CHUNK.min(rows.end - k0);
+        // SAFETY: AVX is available; as in `backward_params_rows`, for the
+        // samples k0..k0 + kk ⊂ rows, into `c` (n_out × n_in).
+        unsafe {
+            let (a, b) = (dz.as_ptr().add(k0 * n_out), x.as_ptr().add(k0 * n_in));
+            outer(dz, a, 1, n_out, b, n_in, c.as_mut_ptr(), n_in, n_out, n_in, kk, false, wide);
+        }
     }
 }
 
@@ -608,13 +729,6 @@ unsafe fn outer_block<const MR: usize, const NV: usize>(
     let mut acc = [[_mm256_setzero_ps(); NV]; MR];
     // SAFETY (whole body): the caller's bounds.
     unsafe {
-        if accumulate {
-            for r in 0..MR {
-                for v in 0..NV {
-                    acc[r][v] = _mm256_loadu_ps(c.add(r * ldc + 8 * v));
-                }
-            }
-        }
         for k in 0..kk {
             let mut bv = [_mm256_setzero_ps(); NV];
             for v in 0..NV {
@@ -629,7 +743,8 @@ unsafe fn outer_block<const MR: usize, const NV: usize>(
         }
         for r in 0..MR {
             for v in 0..NV {
-                _mm256_storeu_ps(c.add(r * ldc + 8 * v), acc[r][v]);
+                let c = c.add(r * ldc + 8 * v);
+                _mm256_storeu_ps(c, if accumulate { _mm256_add_ps(_mm256_loadu_ps(c), acc[r][v]) } else { acc[r][v] });
             }
         }
     }
@@ -657,11 +772,16 @@ unsafe fn outer_tail(
     unsafe {
         for r in 0..m {
             for j in n8..n {
-                let mut t = if accumulate { *c.add(r * ldc + j) } else { 0.0 };
-                for k in 0..kk {
-                    t += *a.add(r * ars + k * aks) * *b.add(k * ldb + j);
+                let c = c.add(r * ldc + j);
+                let mut k0 = 0;
+                while k0 < kk {
+                    let mut t = 0.0;
+                    for k in k0..kk.min(k0 + GRADIENT_CHUNK) {
+                        t += *a.add(r * ars + k * aks) * *b.add(k * ldb + j);
+                    }
+                    *c = if accumulate || k0 > 0 { *c + t } else { t };
+                    k0 += GRADIENT_CHUNK;
                 }
-                *c.add(r * ldc + j) = t;
             }
         }
     }
@@ -735,17 +855,21 @@ unsafe fn outer(
     }
 }
 
+/// Terms of each chunk of an outer product's sums (see the module's
+/// summation order): the values of `k` that [`outer_avx`],
+/// [`outer_packed_avx`] and the sparse kernels take at a time.
+pub const GRADIENT_CHUNK: usize = 64;
+
 /// Rows of `a` per micro-block of [`packed_block`] (12 accumulators).
 const PACK_MR: usize = 6;
 /// Rows of `a` per packed panel (a multiple of [`PACK_MR`]).
 const PACK_M: usize = 10 * PACK_MR;
 /// Values of `k` per packed panel (`a`: 60 × 64, 15 KiB; `b`: 64 × 16, 4 KiB).
-const PACK_K: usize = 64;
+const PACK_K: usize = GRADIENT_CHUNK;
 
 /// As [`outer_avx`], copying panels of `a` (60 rows × 64 values of `k`) and
 /// `b` (64 × 16 columns) into contiguous stack buffers first, for strides
-/// that alias in the cache. The sums keep their order: the partial sums of
-/// one panel of `k` go through `c` to the next.
+/// that alias in the cache, with the same sums (a panel of `k` is a chunk).
 ///
 /// # Safety
 /// As [`outer_avx`].
@@ -838,12 +962,6 @@ unsafe fn packed_block<const MR: usize>(
     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     // SAFETY (whole body): the caller's bounds.
     unsafe {
-        if accumulate {
-            for i in 0..MR {
-                acc[i][0] = _mm256_loadu_ps(c.add(i * ldc));
-                acc[i][1] = _mm256_loadu_ps(c.add(i * ldc + 8));
-            }
-        }
         for k in 0..kc {
             let b0 = _mm256_loadu_ps(bp.add(16 * k));
             let b1 = _mm256_loadu_ps(bp.add(16 * k + 8));
@@ -854,15 +972,17 @@ unsafe fn packed_block<const MR: usize>(
             }
         }
         for i in 0..MR {
-            _mm256_storeu_ps(c.add(i * ldc), acc[i][0]);
-            _mm256_storeu_ps(c.add(i * ldc + 8), acc[i][1]);
+            for h in 0..2 {
+                let c = c.add(i * ldc + 8 * h);
+                _mm256_storeu_ps(c, if accumulate { _mm256_add_ps(_mm256_loadu_ps(c), acc[i][h]) } else { acc[i][h] });
+            }
         }
     }
 }
 
-/// Values of `k` that [`outer_avx`] takes at a time (each value of `c` is
-/// still summed over `k` in order, its partial sum kept in `c` between:
-/// the same bits). The rows of `b` and values of `a` of one such chunk stay
+/// Values of `k` that [`outer_avx`] takes at a time, [`GRADIENT_CHUNK`]
+/// (each chunk's sum is added onto `c`). The rows of `b` and values of `a`
+/// of one such chunk stay
 /// in L1 while all of the blocks pass over them, instead of each block
 /// streaming all `kk` rows from L2 or memory. On the Ice Lake of
 /// 2026-12-06 (the weight gradient alone, `δ` with no zeros, medians of 36
@@ -873,9 +993,12 @@ unsafe fn packed_block<const MR: usize>(
 /// step of a 784-128-10 network with `Tanh` (`δ` without zeros) 1.47–1.51×
 /// as fast at batch 2,048 on one thread, 1.38–1.42× on two, and 1.00–1.05×
 /// at batch 256 (paired in one process, two runs).
-const KC: usize = 64;
+const KC: usize = GRADIENT_CHUNK;
 
-/// `c[r][j] (+)= Σ_{k < kk} a[r·ars + k·aks] · b[k·ldb + j]` for `r < m`, `j < n`.
+/// `c[r][j] (+)= Σ_{k < kk} a[r·ars + k·aks] · b[k·ldb + j]` for `r < m`,
+/// `j < n`: the sum over each chunk of [`GRADIENT_CHUNK`] values of `k`
+/// from zero, in order, then added onto `c` (stored as it is for the first
+/// chunk unless `accumulate`).
 ///
 /// # Safety
 /// AVX; all those indices in bounds of their buffers, `c` distinct from `a`, `b`.
@@ -908,7 +1031,7 @@ unsafe fn outer_avx(
         let mut k0 = 0;
         while k0 < kk {
             let kc = KC.min(kk - k0);
-            // after the first KC, the partial sums are in c
+            // after the first KC, each chunk's sums are added onto c
             let acc = accumulate || k0 > 0;
             let (ak, bk) = (a.add(k0 * aks), b.add(k0 * ldb));
             let mut j = 0;
@@ -951,19 +1074,20 @@ unsafe fn outer_avx(
 
 // ---------------------------------------------------------------------------
 // backward with sparse a: the terms with a(r, k) = 0 are skipped, as the
-// scalar loops skip a zero gradient (so the order of the other terms, and the
-// result, are the scalar path's up to FMA rounding). One row of c at a time,
-// over the list of its nonzero a(r, k), NV·8 columns per block.
+// scalar loops skip a zero gradient (the other terms in the dense kernels'
+// order and chunks). One row of c at a time, over the list of its nonzero
+// a(r, k) in a chunk of k, NV·8 columns per block.
 
 /// Columns per panel of `b` (a panel of 64 values of `k` × 64 columns is
 /// 16 KiB: it stays in L1 while a group of rows passes over it).
 pub(crate) const PANEL: usize = 64;
 /// Values of `k` per list of nonzero `a(r, k)`.
-pub(crate) const KCHUNK: usize = 64;
+pub(crate) const KCHUNK: usize = GRADIENT_CHUNK;
 /// Rows whose lists are built together (once per chunk of `k`).
 pub(crate) const GROUP: usize = 16;
 
-/// One row block: `c[j..j + 8·NV] (+)= Σ_i vals[i] · b[ks[i]·ldb + j..]`.
+/// One row block: `c[j..j + 8·NV] (+)= Σ_i vals[i] · b[ks[i]·ldb + j..]`
+/// (the sum from zero, then added onto `c` if `accumulate`).
 ///
 /// # Safety
 /// AVX and FMA; rows `ks[i]` of `b` hold `8·NV` values from `b`, and `c` does.
@@ -980,11 +1104,6 @@ pub(crate) unsafe fn sparse_block<const NV: usize>(
     let mut acc = [_mm256_setzero_ps(); NV];
     // SAFETY (whole body): the caller's bounds.
     unsafe {
-        if accumulate {
-            for v in 0..NV {
-                acc[v] = _mm256_loadu_ps(c.add(8 * v));
-            }
-        }
         let n = ks.len().min(vals.len());
         for t in 0..n {
             let (k, a) = (*ks.get_unchecked(t), *vals.get_unchecked(t));
@@ -995,7 +1114,8 @@ pub(crate) unsafe fn sparse_block<const NV: usize>(
             }
         }
         for v in 0..NV {
-            _mm256_storeu_ps(c.add(8 * v), acc[v]);
+            let c = c.add(8 * v);
+            _mm256_storeu_ps(c, if accumulate { _mm256_add_ps(_mm256_loadu_ps(c), acc[v]) } else { acc[v] });
         }
     }
 }
@@ -1049,7 +1169,7 @@ macro_rules! sparse_outer {
                 let mut k0 = 0;
                 while k0 < kk {
                     let kc = $crate::x86::KCHUNK.min(kk - k0);
-                    // after the first chunk of k, the partial sums are in c
+                    // after the first chunk of k, each chunk's sums are added onto c
                     let acc = accumulate || k0 > 0;
                     let bk = b.add(k0 * ldb);
                     let mut r0 = 0;
@@ -1096,11 +1216,11 @@ macro_rules! sparse_outer {
                             let (ks, vals) = (&ks[i][..counts[i]], &vals[i][..counts[i]]);
                             let cr = c.add((r0 + i) * ldc);
                             for j in n8..n {
-                                let mut t = if acc { *cr.add(j) } else { 0.0 };
+                                let mut t = 0.0;
                                 for (&k, &v) in ks.iter().zip(vals) {
                                     t += v * *bk.add(k as usize * ldb + j);
                                 }
-                                *cr.add(j) = t;
+                                *cr.add(j) = if acc { *cr.add(j) + t } else { t };
                             }
                         }
                         r0 += g;
@@ -1148,9 +1268,12 @@ unsafe fn sparse_edge(
             let w = (width - 8 * h).min(8);
             let mask = _mm256_loadu_si256(ONES.as_ptr().add(8 - w).cast());
             let (b, c) = (b.add(8 * h), c.add(8 * h));
-            let mut acc = if accumulate { _mm256_maskload_ps(c, mask) } else { _mm256_setzero_ps() };
+            let mut acc = _mm256_setzero_ps();
             for (&k, &a) in ks.iter().zip(vals) {
                 acc = _mm256_fmadd_ps(_mm256_set1_ps(a), _mm256_maskload_ps(b.add(k as usize * ldb), mask), acc);
+            }
+            if accumulate {
+                acc = _mm256_add_ps(_mm256_maskload_ps(c, mask), acc);
             }
             _mm256_maskstore_ps(c, mask, acc);
         }

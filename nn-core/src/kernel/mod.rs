@@ -7,8 +7,9 @@
 //!   specification, and the only path without the `std` feature (bare metal).
 //! - [`x86`] (feature `std`, x86-64 with AVX and FMA, detected at run time):
 //!   register-blocked dot products (forward, and the matrix-vector product of
-//!   a single sample) and outer products (gradients) on the slices in place,
-//!   summing in the scalar order (with fused multiply-adds). No allocation.
+//!   a single sample) summing in the scalar order (with fused multiply-adds),
+//!   and outer products (gradients) summing in chunks of
+//!   [`x86::GRADIENT_CHUNK`] terms, on the slices in place. No allocation.
 //! - [`x86::avx512`] (feature `std`, x86-64 with AVX-512F, detected at run
 //!   time; the default there): the forward pass on 512-bit registers, each
 //!   holding the partial sums of two dot products, so the same order and the
@@ -324,6 +325,86 @@ pub fn dense_backward_params_units(
     }
 }
 
+/// A dense layer's backward pass after its activation's:
+/// [`dense_backward_params`], then [`dense_backward_input`] into `dx` (if
+/// any; its `batch × n_in` values overwritten).
+#[allow(clippy::too_many_arguments)]
+pub fn dense_backward(
+    x: &[f32],
+    dz: &[f32],
+    w: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    mut dx: Option<&mut [f32]>,
+    n_in: usize,
+    n_out: usize,
+) {
+    #[cfg(feature = "parallel")]
+    if crate::parallel::units::backward_by_samples(x, dz, w, dw, db, dx.as_deref_mut(), n_in, n_out) {
+        return;
+    }
+    dense_backward_params(x, dz, dw, db, n_in, n_out);
+    if let Some(dx) = dx {
+        dense_backward_input(dz, w, dx, n_in, n_out);
+    }
+}
+
+/// Whether the weight gradient can be split by samples with the bits of
+/// one call ([`dense_backward_params_rows`], [`dense_weight_gradient_chunks`]):
+/// the x86 kernels, whose sums go by chunks of [`GRADIENT_CHUNK`] samples.
+#[cfg(feature = "parallel")]
+pub(crate) fn weight_gradient_splits_by_samples() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return matches!(active(), Kernels::X86 | Kernels::Avx512);
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Samples per chunk of the x86 kernels' weight gradients.
+#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+pub(crate) const GRADIENT_CHUNK: usize = x86::GRADIENT_CHUNK;
+#[cfg(all(feature = "parallel", not(target_arch = "x86_64")))]
+pub(crate) const GRADIENT_CHUNK: usize = 64;
+
+/// `x86::dense_backward_params_rows` of the active x86 kernels (only when
+/// [`weight_gradient_splits_by_samples`]).
+#[cfg(feature = "parallel")]
+pub(crate) fn dense_backward_params_rows(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    (n_in, n_out): (usize, usize),
+    rows: core::ops::Range<usize>,
+) {
+    match active() {
+        #[cfg(target_arch = "x86_64")]
+        Kernels::X86 => x86::dense_backward_params_rows(x, dz, dw, db, n_in, n_out, rows),
+        #[cfg(target_arch = "x86_64")]
+        Kernels::Avx512 => x86::avx512::dense_backward_params_rows(x, dz, dw, db, n_in, n_out, rows),
+        k => unreachable!("{k:?} kernels do not split a weight gradient by samples"),
+    }
+}
+
+/// `x86::dense_weight_gradient_chunks` of the active x86 kernels (only
+/// when [`weight_gradient_splits_by_samples`]).
+#[cfg(feature = "parallel")]
+pub(crate) fn dense_weight_gradient_chunks(
+    x: &[f32],
+    dz: &[f32],
+    chunks: &mut [f32],
+    (n_in, n_out): (usize, usize),
+    rows: core::ops::Range<usize>,
+) {
+    match active() {
+        #[cfg(target_arch = "x86_64")]
+        Kernels::X86 => x86::dense_weight_gradient_chunks(x, dz, chunks, n_in, n_out, rows),
+        #[cfg(target_arch = "x86_64")]
+        Kernels::Avx512 => x86::avx512::dense_weight_gradient_chunks(x, dz, chunks, n_in, n_out, rows),
+        k => unreachable!("{k:?} kernels do not split a weight gradient by samples"),
+    }
+}
+
 /// `dx[s][i] = Σ_o dz[s][o] w[o][i]` (overwrites `dx`).
 pub fn dense_backward_input(dz: &[f32], w: &[f32], dx: &mut [f32], n_in: usize, n_out: usize) {
     #[cfg(feature = "parallel")]
@@ -514,17 +595,22 @@ pub(crate) mod x86_tests {
         }
     }
 
-    /// A weight gradient sums each value over the samples in order (one
-    /// fused multiply-add each), so a batch's gradient is its parts'
-    /// gradients accumulated one after the other, bit for bit: what lets
-    /// the dense kernel take the samples in chunks. Dense and mostly zero
-    /// `δ`, batches past several chunks, cuts off their edges.
+    /// A weight gradient sums each value over each chunk of
+    /// `x86::GRADIENT_CHUNK` samples from zero and adds that onto the
+    /// value. So a batch's gradient is its parts' accumulated one after the
+    /// other when each part starts a chunk (`dense_backward_params_rows`),
+    /// and the parts after the first can be summed apart, chunk by chunk
+    /// (`dense_weight_gradient_chunks`), and added afterwards: bit for bit,
+    /// what splits a narrow layer's backward pass by samples. Dense and
+    /// mostly zero `δ` (the two kernels), a stride of 256 values (the packed
+    /// kernel), columns past the last 8, batches past several chunks.
     #[test]
-    fn weight_gradients_of_a_batch_are_its_parts_accumulated() {
+    fn weight_gradients_of_a_batch_are_its_chunks_added_in_order() {
         if !x86::available() {
             return;
         }
-        for (batch, n_in, n_out) in [(200, 129, 10), (300, 37, 130), (129, 784, 17)] {
+        let chunk = x86::GRADIENT_CHUNK;
+        for (batch, n_in, n_out) in [(200, 129, 10), (300, 37, 130), (129, 784, 17), (150, 256, 9)] {
             for zeros in [0, 7] {
                 let x = data(batch * n_in, 1);
                 let dz = sparse_data(batch * n_out, 2, zeros);
@@ -533,26 +619,64 @@ pub(crate) mod x86_tests {
                     if kernel == 1 && !x86::avx512::available() {
                         continue;
                     }
-                    let grad = |rows: core::ops::Range<usize>, dw: &mut [f32], db: &mut [f32]| {
-                        let (x, dz) =
-                            (&x[rows.start * n_in..rows.end * n_in], &dz[rows.start * n_out..rows.end * n_out]);
-                        match kernel {
-                            0 => x86::dense_backward_params(x, dz, dw, db, n_in, n_out),
-                            _ => x86::avx512::dense_backward_params(x, dz, dw, db, n_in, n_out),
-                        }
+                    let rows = |rows: core::ops::Range<usize>, dw: &mut [f32], db: &mut [f32]| match kernel {
+                        0 => x86::dense_backward_params_rows(&x, &dz, dw, db, n_in, n_out, rows),
+                        _ => x86::avx512::dense_backward_params_rows(&x, &dz, dw, db, n_in, n_out, rows),
+                    };
+                    let chunks = |rows: core::ops::Range<usize>, c: &mut [f32]| match kernel {
+                        0 => x86::dense_weight_gradient_chunks(&x, &dz, c, n_in, n_out, rows),
+                        _ => x86::avx512::dense_weight_gradient_chunks(&x, &dz, c, n_in, n_out, rows),
                     };
                     let (mut dw, mut db) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
-                    grad(0..batch, &mut dw, &mut db);
-                    let (mut pw, mut pb) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
-                    for c in [0, 1, 65, 127, batch].windows(2) {
-                        grad(c[0]..c[1], &mut pw, &mut pb);
+                    match kernel {
+                        0 => x86::dense_backward_params(&x, &dz, &mut dw, &mut db, n_in, n_out),
+                        _ => x86::avx512::dense_backward_params(&x, &dz, &mut dw, &mut db, n_in, n_out),
                     }
                     let size = (batch, n_in, n_out, zeros, kernel);
-                    assert_eq!(bits(&pw), bits(&dw), "{size:?}: weights");
-                    assert_eq!(bits(&pb), bits(&db), "{size:?}: biases");
+                    // the rows from 0 alone: the call on those rows
+                    let (mut w0, mut b0) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
+                    rows(0..batch, &mut w0, &mut b0);
+                    assert_eq!((bits(&w0), bits(&b0)), (bits(&dw), bits(&db)), "{size:?}: all rows");
+                    // parts that start chunks, accumulated
+                    let (mut pw, mut pb) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
+                    for c in [0, chunk, 2 * chunk, batch].windows(2) {
+                        rows(c[0]..c[1], &mut pw, &mut pb);
+                    }
+                    assert_eq!(bits(&pw), bits(&dw), "{size:?}: parts, weights");
+                    assert_eq!(bits(&pb), bits(&db), "{size:?}: parts, biases");
+                    // the first part, then the others' chunks added in order
+                    for cut in [chunk, 2 * chunk] {
+                        let (mut cw, mut cb) = (start[..n_out * n_in].to_vec(), start[n_out * n_in..].to_vec());
+                        rows(0..cut, &mut cw, &mut cb);
+                        let later = (batch - cut).div_ceil(chunk);
+                        let mut sums = std::vec![f32::NAN; later * n_out * n_in];
+                        // as two pieces, the second from a chunk on
+                        let mid = (cut + chunk).min(batch);
+                        chunks(cut..mid, &mut sums);
+                        chunks(mid..batch, &mut sums[n_out * n_in..]);
+                        for c in sums.chunks_exact(n_out * n_in) {
+                            cw.iter_mut().zip(c).for_each(|(w, &v)| *w += v);
+                        }
+                        for row in dz[cut * n_out..].chunks_exact(n_out) {
+                            cb.iter_mut().zip(row).for_each(|(b, &g)| *b += g);
+                        }
+                        assert_eq!(bits(&cw), bits(&dw), "{size:?}: cut at {cut}, weights");
+                        assert_eq!(bits(&cb), bits(&db), "{size:?}: cut at {cut}, biases");
+                    }
                 }
             }
         }
+    }
+
+    /// The pieces of a weight gradient split by samples must start chunks.
+    #[test]
+    #[should_panic(expected = "do not start a chunk")]
+    fn weight_gradient_chunks_must_start_a_chunk() {
+        if !x86::available() {
+            panic!("rows 1..3 do not start a chunk (no AVX: nothing to check)");
+        }
+        let mut c = [0.0; 6];
+        x86::dense_weight_gradient_chunks(&[1.0; 9], &[1.0; 6], &mut c, 3, 2, 1..3);
     }
 
     /// With strides that are multiples of 256 values (the packed kernels).

@@ -145,9 +145,7 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
                 self.activation.backward(z, y, dz, OUT, &mut grad.activation);
             }
         }
-        kernel::dense_backward_params(x, dz, grad.weights.as_flattened_mut(), &mut grad.bias, IN, OUT);
-        if let Some(dx) = dx {
-            kernel::dense_backward_input(dz, self.weights_flat(), &mut dx[..batch * IN], IN, OUT);
-        }
+        let (w, dx) = (self.weights_flat(), dx.map(|dx| &mut dx[..batch * IN]));
+        kernel::dense_backward(x, dz, w, grad.weights.as_flattened_mut(), &mut grad.bias, dx, IN, OUT);
     }
 }

@@ -938,6 +938,37 @@ pub fn dense_backward_params_units(
     super::backward_params(x, dz, dw, db, n_in, n_out, units, true)
 }
 
+/// [`super::dense_backward_params_rows`] with this path's sparse kernel.
+///
+/// # Panics
+/// As that function.
+pub fn dense_backward_params_rows(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    rows: core::ops::Range<usize>,
+) {
+    super::backward_params_rows(x, dz, dw, db, n_in, n_out, rows, true)
+}
+
+/// [`super::dense_weight_gradient_chunks`] with this path's sparse kernel.
+///
+/// # Panics
+/// As that function.
+pub fn dense_weight_gradient_chunks(
+    x: &[f32],
+    dz: &[f32],
+    chunks: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    rows: core::ops::Range<usize>,
+) {
+    super::weight_gradient_chunks(x, dz, chunks, n_in, n_out, rows, true)
+}
+
 /// `dx[s][i] = Σ_o dz[s][o] w[o][i]` (in unit order; overwrites `dx`), with
 /// the bits of [`super::dense_backward_input`].
 ///
@@ -979,9 +1010,12 @@ unsafe fn sparse_edge(
     // SAFETY (whole body): the caller's bounds; masked-off lanes are neither
     // read nor written.
     unsafe {
-        let mut acc = if accumulate { _mm512_maskz_loadu_ps(mask, c) } else { _mm512_setzero_ps() };
+        let mut acc = _mm512_setzero_ps();
         for (&k, &a) in ks.iter().zip(vals) {
             acc = _mm512_fmadd_ps(_mm512_set1_ps(a), _mm512_maskz_loadu_ps(mask, b.add(k as usize * ldb)), acc);
+        }
+        if accumulate {
+            acc = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, c), acc);
         }
         _mm512_mask_storeu_ps(c, mask, acc);
     }
@@ -1027,7 +1061,8 @@ unsafe fn sparse_panel(
 }
 
 /// One row block: `c[j..j + 16·NV] (+)= Σ_i vals[i] · b[ks[i]·ldb + j..]`,
-/// term by term in the order of the list.
+/// term by term in the order of the list from zero, then added onto `c` if
+/// `accumulate`.
 ///
 /// # Safety
 /// AVX-512F; rows `ks[i]` of `b` hold `16·NV` values from `b`, and `c` does.
@@ -1044,11 +1079,6 @@ unsafe fn sparse_block<const NV: usize>(
     let mut acc = [_mm512_setzero_ps(); NV];
     // SAFETY (whole body): the caller's bounds.
     unsafe {
-        if accumulate {
-            for v in 0..NV {
-                acc[v] = _mm512_loadu_ps(c.add(16 * v));
-            }
-        }
         let n = ks.len().min(vals.len());
         for t in 0..n {
             let (k, a) = (*ks.get_unchecked(t), *vals.get_unchecked(t));
@@ -1059,7 +1089,8 @@ unsafe fn sparse_block<const NV: usize>(
             }
         }
         for v in 0..NV {
-            _mm512_storeu_ps(c.add(16 * v), acc[v]);
+            let c = c.add(16 * v);
+            _mm512_storeu_ps(c, if accumulate { _mm512_add_ps(_mm512_loadu_ps(c), acc[v]) } else { acc[v] });
         }
     }
 }
