@@ -335,10 +335,12 @@ pub fn dense_backward(
     w: &[f32],
     dw: &mut [f32],
     db: &mut [f32],
-    mut dx: Option<&mut [f32]>,
+    dx: Option<&mut [f32]>,
     n_in: usize,
     n_out: usize,
 ) {
+    #[cfg(feature = "parallel")]
+    let mut dx = dx;
     #[cfg(feature = "parallel")]
     if crate::parallel::units::backward_by_samples(x, dz, w, dw, db, dx.as_deref_mut(), n_in, n_out) {
         return;
