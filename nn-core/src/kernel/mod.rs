@@ -126,15 +126,51 @@ pub fn reserve_packing() {
 /// batched forward passes): inside [`with_constant_weights`], the AVX-512
 /// kernel keeps the weights it packs for the next chunk of samples.
 pub(crate) fn dense_forward_layer(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    forward_layer(x, w, b, z, n_in, n_out, None);
+}
+
+/// An activation's forward pass on some whole rows of a batch: `f(z, y)`
+/// with `z` their pre-activations and `y` their outputs.
+pub(crate) type ActRows<'a> = dyn Fn(&[f32], &mut [f32]) + Sync + 'a;
+
+/// [`dense_forward_layer`], then `act` into `y` (`batch × n_out` values)
+/// on each piece of rows where the `parallel` feature splits the batch by
+/// samples, in the piece that computed them (no join of its own, and for a
+/// layer like MNIST's softmax output, no pass on the calling thread alone).
+/// Returns whether it ran `act`; if not, the caller does.
+pub(crate) fn dense_forward_layer_then(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    (n_in, n_out): (usize, usize),
+    y: &mut [f32],
+    act: &ActRows<'_>,
+) -> bool {
+    forward_layer(x, w, b, z, n_in, n_out, Some((y, act)))
+}
+
+/// [`dense_forward_layer`] and, if given, the activation of
+/// [`dense_forward_layer_then`]; whether that ran.
+fn forward_layer(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    then: Option<(&mut [f32], &ActRows<'_>)>,
+) -> bool {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if active() == Kernels::Avx512 && n_in > 0 {
         #[cfg(feature = "parallel")]
-        if crate::parallel::units::forward(x, w, b, z, n_in, n_out, true) {
-            return;
+        if let Some(ran) = crate::parallel::units::forward(x, w, b, z, (n_in, n_out), true, then) {
+            return ran;
         }
-        return x86::avx512::dense_forward_layer(x, w, b, z, n_in, n_out);
+        x86::avx512::dense_forward_layer(x, w, b, z, n_in, n_out);
+        return false;
     }
-    dense_forward(x, w, b, z, n_in, n_out)
+    forward(x, w, b, z, n_in, n_out, then)
 }
 
 /// Rows `rows` of [`dense_forward_layer`] over the `batch` samples of `x`
@@ -200,10 +236,26 @@ pub(crate) unsafe fn with_constant_weights<T: ?Sized, R>(network: &T, f: impl Fn
 
 /// `z[s][o] = b[o] + Σ_i w[o][i] x[s][i]` for every row `s` of `x`.
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize) {
+    forward(x, w, b, z, n_in, n_out, None);
+}
+
+/// [`dense_forward`] and, if given, the activation of
+/// [`dense_forward_layer_then`]; whether that ran.
+fn forward(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    n_in: usize,
+    n_out: usize,
+    then: Option<(&mut [f32], &ActRows<'_>)>,
+) -> bool {
     #[cfg(feature = "parallel")]
-    if crate::parallel::units::forward(x, w, b, z, n_in, n_out, false) {
-        return;
+    if let Some(ran) = crate::parallel::units::forward(x, w, b, z, (n_in, n_out), false, then) {
+        return ran;
     }
+    #[cfg(not(feature = "parallel"))]
+    let _ = then;
     match active() {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Kernels::X86 if n_in > 0 => x86::dense_forward(x, w, b, z, n_in, n_out),
@@ -213,6 +265,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize
         Kernels::Gemm if z.len() / n_out.max(1) >= GEMM_MIN_BATCH => gemm::dense_forward(x, w, b, z, n_in, n_out),
         _ => scalar::dense_forward(x, w, b, z, n_in, n_out),
     }
+    false
 }
 
 /// `v[i] ← e^v[i]`, with the bits of `libm::expf` on every path: 8 lanes at

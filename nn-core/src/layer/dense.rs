@@ -109,9 +109,14 @@ unsafe impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN
 
     fn forward(&self, x: &[f32], y: &mut [f32], cache: &mut [f32], batch: usize, _mode: &mut Mode<'_>) {
         let z = &mut cache[..batch * OUT];
-        kernel::dense_forward_layer(x, self.weights_flat(), &self.bias, z, IN, OUT);
-        let (z, act) = (&*z, Plain(&self.activation));
-        super::split_rows_of(OUT, batch, &mut y[..batch * OUT], &|first, y| {
+        let (y, act) = (&mut y[..batch * OUT], Plain(&self.activation));
+        // the activation on the rows of each piece of a split by samples
+        let on_rows = |z: &[f32], y: &mut [f32]| act.get().forward(z, y, OUT);
+        if kernel::dense_forward_layer_then(x, self.weights_flat(), &self.bias, z, (IN, OUT), y, &on_rows) {
+            return;
+        }
+        let z = &*z;
+        super::split_rows_of(OUT, batch, y, &|first, y| {
             act.get().forward(&z[first * OUT..first * OUT + y.len()], y, OUT)
         });
     }

@@ -19,8 +19,9 @@
 //!   optimizer's writes had to take each line back from the other core:
 //!   Adam took about 70 µs of a 560 µs step on two threads of a Zen 4,
 //!   15–19 µs on its own;
-//! - the forward pass of a layer too narrow to split by units, and the
-//!   input gradient `δ W`, by samples, from [`SPLIT_MIN_ROWS_WORK`]; such a
+//! - the forward pass of a layer too narrow to split by units (a `Dense`
+//!   layer's activation then runs on each piece's rows, in the same join),
+//!   and the input gradient `δ W`, by samples, from [`SPLIT_MIN_ROWS_WORK`]; such a
 //!   layer's whole backward pass by samples with the x86 kernels
 //!   ([`backward_by_samples`]: the weight gradient's sums by chunks of
 //!   samples, added in order on the calling thread);
@@ -190,11 +191,46 @@ unsafe impl Sync for Columns {}
 /// 0.90× at batch 256 (two runs) and 0.98–1.01× at 512.
 pub const SPLIT_SAMPLES_MIN_BATCH: usize = 1024;
 
+/// [`pieces_of`] on `z` (rows of `n_out`) and, with `then`, its rows of
+/// `y` too, `act` run on each piece after `f`; whether `act` ran.
+fn pieces_then(
+    at: &[usize],
+    n_out: usize,
+    z: &mut [f32],
+    then: Option<(&mut [f32], &kernel::ActRows<'_>)>,
+    f: &(impl Fn(Range<usize>, &mut [f32]) + Sync),
+) -> bool {
+    let batch = at[at.len() - 1];
+    match then {
+        Some((y, act)) => {
+            pieces_of2(at, (n_out, n_out), &mut z[..batch * n_out], &mut y[..batch * n_out], &|rows, z, y| {
+                f(rows, z);
+                act(z, y)
+            });
+            true
+        }
+        None => {
+            pieces_of(at, n_out, &mut z[..batch * n_out], f);
+            false
+        }
+    }
+}
+
 /// [`kernel::dense_forward`] split by units (or, for few units, by
 /// samples; or, for a `layer`'s own weights, by samples from
-/// [`SPLIT_SAMPLES_MIN_BATCH`] samples with the AVX-512 kernels); `false`
-/// if not split.
-pub(crate) fn forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usize, n_out: usize, layer: bool) -> bool {
+/// [`SPLIT_SAMPLES_MIN_BATCH`] samples with the AVX-512 kernels); `None` if
+/// not split. Split by samples, each piece then runs `then`'s activation on
+/// its rows (`Some(true)`); split by units, the caller runs it
+/// (`Some(false)`).
+pub(crate) fn forward(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    z: &mut [f32],
+    (n_in, n_out): (usize, usize),
+    layer: bool,
+    then: Option<(&mut [f32], &kernel::ActRows<'_>)>,
+) -> Option<bool> {
     let batch = z.len() / n_out.max(1);
     let work = batch.saturating_mul(n_in).saturating_mul(n_out);
     let by_samples = layer && batch >= SPLIT_SAMPLES_MIN_BATCH && kernel::active() == kernel::Kernels::Avx512;
@@ -202,10 +238,9 @@ pub(crate) fn forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usiz
     {
         let _off = Split::set(false);
         count(5);
-        pieces_of(&at[..len], n_out, &mut z[..batch * n_out], &|rows, z| {
+        return Some(pieces_then(&at[..len], n_out, z, then, &|rows, z| {
             kernel::dense_forward_layer_rows(x, w, b, z, (batch, n_in, n_out), rows)
-        });
-        return true;
+        }));
     }
     if let Some((at, len)) = cuts(n_out, UNIT_ALIGN, work, SPLIT_MIN_WORK) {
         let _off = Split::set(false);
@@ -228,16 +263,15 @@ pub(crate) fn forward(x: &[f32], w: &[f32], b: &[f32], z: &mut [f32], n_in: usiz
             })
         };
         pieces_of(&at[..len], 0, &mut [], &|units, _| piece(units));
-        return true;
+        return Some(false);
     }
-    let Some((at, len)) = cuts(batch, 1, work, SPLIT_MIN_ROWS_WORK) else { return false };
+    let (at, len) = cuts(batch, 1, work, SPLIT_MIN_ROWS_WORK)?;
     let _off = Split::set(false);
     count(1);
     // by samples: every piece reads all of the (small) `W`
-    pieces_of(&at[..len], n_out, &mut z[..batch * n_out], &|rows, z| {
+    Some(pieces_then(&at[..len], n_out, z, then, &|rows, z| {
         kernel::dense_forward(&x[rows.start * n_in..rows.end * n_in], w, b, z, n_in, n_out)
-    });
-    true
+    }))
 }
 
 /// [`kernel::dense_backward_params`] split by units; `false` if not split.
