@@ -424,6 +424,7 @@ pub(crate) const GRADIENT_CHUNK: usize = 64;
 /// `x86::dense_backward_params_rows` of the active x86 kernels (only when
 /// [`weight_gradient_splits_by_samples`]).
 #[cfg(feature = "parallel")]
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 pub(crate) fn dense_backward_params_rows(
     x: &[f32],
     dz: &[f32],
@@ -444,6 +445,7 @@ pub(crate) fn dense_backward_params_rows(
 /// `x86::dense_weight_gradient_chunks` of the active x86 kernels (only
 /// when [`weight_gradient_splits_by_samples`]).
 #[cfg(feature = "parallel")]
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 pub(crate) fn dense_weight_gradient_chunks(
     x: &[f32],
     dz: &[f32],
