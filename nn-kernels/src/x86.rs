@@ -136,25 +136,43 @@ pub(crate) fn backward_params(
     units: core::ops::Range<usize>,
     wide: bool,
 ) {
+    let batch = dz.len() / n_out.max(1);
+    params(x, dz, (dw, db), (n_in, n_out), (units, 0..batch), wide)
+}
+
+/// The units `units` and samples `rows` of [`dense_backward_params`]:
+/// their terms added onto `dw` and `db` (the units' rows), with the kernel
+/// chosen on all of `dz` ([`outer`]); the AVX-512 sparse kernel when `wide`.
+fn params(
+    x: &[f32],
+    dz: &[f32],
+    (dw, db): (&mut [f32], &mut [f32]),
+    (n_in, n_out): (usize, usize),
+    (units, rows): (core::ops::Range<usize>, core::ops::Range<usize>),
+    wide: bool,
+) {
     assert!(available() && (!wide || avx512::available()));
     assert!(units.start <= units.end && units.end <= n_out);
     if units.is_empty() {
         return;
     }
     let batch = dz.len() / n_out;
+    assert!(rows.start <= rows.end && rows.end <= batch, "rows {rows:?} of a batch of {batch}");
     let m = units.len();
-    for row in dz.chunks_exact(n_out) {
+    let dz_rows = &dz[rows.start * n_out..rows.end * n_out];
+    for row in dz_rows.chunks_exact(n_out) {
         for (db, &g) in db[..m].iter_mut().zip(&row[units.clone()]) {
             *db += g; // as scalar::axpy(1.0, row, db): 1·g is g
         }
     }
     assert!(x.len() >= batch * n_in && dw.len() >= m * n_in);
     // SAFETY: AVX is available; rows r < m and columns j < n_in of `dw`
-    // (stride n_in), reduction k < batch: a = dz[k·n_out + units.start + r]
-    // < dz.len() (units.end ≤ n_out), b = x[k·n_in + j] < batch·n_in.
+    // (stride n_in), reduction k < rows.len(): a = dz[(rows.start + k)·n_out
+    // + units.start + r] < dz.len() (units.end ≤ n_out, rows.end ≤ batch),
+    // b = x[(rows.start + k)·n_in + j] < batch·n_in.
     unsafe {
-        let a = dz.as_ptr().add(units.start);
-        outer(dz, a, 1, n_out, x.as_ptr(), n_in, dw.as_mut_ptr(), n_in, m, n_in, batch, true, wide);
+        let (a, b) = (dz_rows.as_ptr().add(units.start), x.as_ptr().add(rows.start * n_in));
+        outer(dz, a, 1, n_out, b, n_in, dw.as_mut_ptr(), n_in, m, n_in, rows.len(), true, wide);
     }
 }
 
@@ -224,25 +242,8 @@ pub(crate) fn backward_params_rows(
     rows: core::ops::Range<usize>,
     wide: bool,
 ) {
-    assert!(available() && (!wide || avx512::available()));
     check_rows(x, dz, n_in, n_out, &rows);
-    if n_out == 0 || n_in == 0 {
-        return;
-    }
-    let dz_rows = &dz[rows.start * n_out..rows.end * n_out];
-    for row in dz_rows.chunks_exact(n_out) {
-        for (db, &g) in db[..n_out].iter_mut().zip(row) {
-            *db += g;
-        }
-    }
-    assert!(dw.len() >= n_out * n_in);
-    // SAFETY: AVX is available; rows r < n_out and columns j < n_in of `dw`,
-    // reduction k < rows.len(): a = dz_rows[k·n_out + r], b = x[(rows.start
-    // + k)·n_in + j] < batch·n_in (checked).
-    unsafe {
-        let b = x.as_ptr().add(rows.start * n_in);
-        outer(dz, dz_rows.as_ptr(), 1, n_out, b, n_in, dw.as_mut_ptr(), n_in, n_out, n_in, rows.len(), true, wide);
-    }
+    params(x, dz, (dw, db), (n_in, n_out), (0..n_out, rows), wide)
 }
 
 /// [`dense_weight_gradient_chunks`], with the AVX-512 sparse kernel when `wide`.
